@@ -1,0 +1,147 @@
+"""Metrics and plots of a fitted classifier on one labelled table (used by train and evaluate).
+
+Everything comes from our own packages: ``metrics`` for the numbers and the curve displays, and
+``tree.plot_tree`` for the tree. Ranking metrics (ROC AUC, average precision, log loss) use the
+predicted probability of the positive class, threshold metrics use the predicted labels.
+"""
+
+from pathlib import Path
+
+METRIC_NAMES = (
+    "accuracy",
+    "f1",
+    "precision",
+    "recall",
+    "roc_auc",
+    "average_precision",
+    "log_loss",
+)
+PLOT_FILES = ("confusion_matrix.png", "roc_curve.png", "precision_recall_curve.png", "tree.png")
+
+
+def _round(value):
+    # 15 significant digits: the same on every platform's libm, still exact enough to compare.
+    return float(f"{float(value):.15g}")
+
+
+def score(model, frame, features, target, positive_class):
+    """Predict ``frame`` and compute the classification metrics.
+
+    Returns
+    -------
+    report : dict
+        The metrics (``accuracy``, ``f1``, ``precision``, ``recall``, ``roc_auc``,
+        ``average_precision``, ``log_loss``), the ``confusion_matrix`` with its ``labels``,
+        ``n_samples`` and the ``positive_class``.
+    arrays : dict
+        ``y_true``, ``y_pred`` and ``y_score`` (probability of the positive class) for plots.
+    """
+    import numpy as np
+
+    import metrics as m
+
+    classes = [str(c) for c in model.classes_]
+    if positive_class not in classes:
+        raise ValueError(
+            f"positive class {positive_class!r} is not one of the model's classes {classes}"
+        )
+    X = frame[features]
+    y_true = frame[target].astype(str).to_numpy()
+    proba = np.asarray(model.predict_proba(X), dtype=np.float64)
+    y_pred = np.asarray(model.predict(X)).astype(str)
+    y_score = proba[:, classes.index(positive_class)]
+    binary = {"pos_label": positive_class, "zero_division": 0.0}
+    report = {
+        "accuracy": _round(m.accuracy_score(y_true, y_pred)),
+        "f1": _round(m.f1_score(y_true, y_pred, **binary)),
+        "precision": _round(m.precision_score(y_true, y_pred, **binary)),
+        "recall": _round(m.recall_score(y_true, y_pred, **binary)),
+        "roc_auc": _round(m.roc_auc_score(y_true == positive_class, y_score)),
+        "average_precision": _round(m.average_precision_score(y_true == positive_class, y_score)),
+        "log_loss": _round(m.log_loss(y_true, proba, labels=classes)),
+        "confusion_matrix": {
+            "labels": classes,
+            "matrix": np.asarray(m.confusion_matrix(y_true, y_pred, labels=classes))
+            .astype(int)
+            .tolist(),
+        },
+        "n_samples": int(len(frame)),
+        "positive_class": positive_class,
+    }
+    return report, {"y_true": y_true, "y_pred": y_pred, "y_score": y_score, "classes": classes}
+
+
+def _figure(width, height):
+    # A bare Figure (no pyplot): no global state, no GUI backend, safe in threads.
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
+    return fig, fig.subplots()
+
+
+def _save(fig, path, dpi):
+    # No "Software" metadata: the PNG bytes depend only on the figure.
+    fig.savefig(path, dpi=dpi, metadata={"Software": None})
+
+
+def write_plots(
+    folder, arrays, positive_class, dpi, model=None, feature_names=None, tree_max_depth=3, title=""
+):
+    """Write the confusion matrix, ROC and PR curves (and the tree when ``model`` is given)."""
+    from metrics.plots import ConfusionMatrixDisplay, PrecisionRecallDisplay, RocCurveDisplay
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    y_true, y_pred, y_score = arrays["y_true"], arrays["y_pred"], arrays["y_score"]
+
+    fig, ax = _figure(5, 4.5)
+    ConfusionMatrixDisplay.from_predictions(y_true, y_pred, labels=arrays["classes"], ax=ax)
+    ax.set_title(f"Confusion matrix {title}".strip())
+    _save(fig, folder / "confusion_matrix.png", dpi)
+
+    fig, ax = _figure(5, 4.5)
+    RocCurveDisplay.from_predictions(y_true, y_score, pos_label=positive_class, ax=ax)
+    ax.set_title(f"ROC curve {title}".strip())
+    _save(fig, folder / "roc_curve.png", dpi)
+
+    fig, ax = _figure(5, 4.5)
+    PrecisionRecallDisplay.from_predictions(y_true, y_score, pos_label=positive_class, ax=ax)
+    ax.set_title(f"Precision-recall curve {title}".strip())
+    _save(fig, folder / "precision_recall_curve.png", dpi)
+
+    if model is not None:
+        try:
+            from tree import plot_tree
+        except ImportError:  # older trees kept it in tree.plotting only
+            from tree.plotting import plot_tree
+
+        fig, ax = _figure(16, 8)
+        plot_tree(
+            final_estimator(model),
+            max_depth=tree_max_depth,
+            feature_names=feature_names,
+            class_names=arrays["classes"],
+            filled=True,
+            ax=ax,
+            fontsize=7,
+        )
+        ax.set_title(f"Decision tree (first {tree_max_depth} levels)")
+        _save(fig, folder / "tree.png", dpi)
+
+
+def final_estimator(model):
+    """The last step of a pipeline (the tree), or the model itself."""
+    steps = getattr(model, "steps", None)
+    return steps[-1][1] if steps else model
+
+
+def transformed_feature_names(model):
+    """Names of the columns the tree sees (one-hot names included), or None."""
+    steps = getattr(model, "steps", None)
+    if not steps or len(steps) < 2:
+        return None
+    preprocess = steps[0][1]
+    try:
+        return [str(n) for n in preprocess.get_feature_names_out()]
+    except (AttributeError, ValueError, TypeError):
+        return None

@@ -1,0 +1,105 @@
+"""Optional MLflow tracking (``tracking: mlflow`` in config).
+
+One MLflow run per workflow run (or the run ``mlflow run`` started, through ``MLFLOW_RUN_ID``),
+with a nested run per step that logs the step's parameters, metrics and output artifacts; the
+parent run gets the whole config as parameters and every step's metrics. The store is
+``MLFLOW_TRACKING_URI`` or ``<workdir>/mlruns``. MLflow 3 keeps its file store only on request:
+for a file store (the default) ``MLFLOW_ALLOW_FILE_STORE=true`` is set unless already set; use
+``MLFLOW_TRACKING_URI=sqlite:///mlflow.db`` for the database backend.
+"""
+
+import os
+
+
+class NullTracker:
+    """Tracking switched off."""
+
+    def start(self, run_id, config):
+        pass
+
+    def log_step(self, name, params, metrics, outputs):
+        pass
+
+    def end(self, status):
+        pass
+
+
+def _flatten(value, prefix=""):
+    if isinstance(value, dict):
+        flat = {}
+        for key, item in value.items():
+            flat.update(_flatten(item, f"{prefix}{key}."))
+        return flat
+    text = str(value)
+    return {prefix.rstrip("."): text[:500]}
+
+
+class MlflowTracker:
+    """Logs to MLflow; imported only when ``tracking: mlflow``."""
+
+    def __init__(self, workdir):
+        try:
+            import mlflow
+        except ModuleNotFoundError:
+            from pipeline.workflow.errors import ConfigError
+
+            raise ConfigError(
+                "config key 'tracking' is 'mlflow' but mlflow is not installed: "
+                "pip install 'cartflow[mlflow]' (or set tracking: none)"
+            ) from None
+        self.mlflow = mlflow
+        # mlflow.set_experiment exports MLFLOW_EXPERIMENT_ID; restore the environment at the end
+        self._saved_env = {k: v for k, v in os.environ.items() if k.startswith("MLFLOW_")}
+        uri = os.environ.get("MLFLOW_TRACKING_URI", "")
+        if not uri or uri.startswith("file:") or "://" not in uri:
+            # MLflow 3 refuses its file store unless asked; ./mlruns is what the docs promise.
+            os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+        self._set_uri = not uri
+        if self._set_uri:
+            mlflow.set_tracking_uri((workdir / "mlruns").resolve().as_uri())
+        self.parent = None
+
+    def start(self, run_id, config):
+        mlflow = self.mlflow
+        if not os.environ.get("MLFLOW_RUN_ID"):
+            mlflow.set_experiment(config["main"]["project_name"])
+        self.parent = mlflow.start_run(run_name=run_id)
+        mlflow.set_tags(
+            {"cartflow.run_id": run_id, "cartflow.experiment": config["main"]["experiment_name"]}
+        )
+        mlflow.log_params(_flatten(config))
+
+    def log_step(self, name, params, metrics, outputs):
+        mlflow = self.mlflow
+        numeric = {
+            key: float(value)
+            for key, value in metrics.items()
+            if isinstance(value, int | float) and not isinstance(value, bool)
+        }
+        with mlflow.start_run(run_name=name, nested=True):
+            mlflow.log_params(_flatten(params))
+            if numeric:
+                mlflow.log_metrics(numeric)
+            mlflow.set_tags({f"artifact.{n}": a.ref for n, a in outputs.items()})
+            for artifact_name, artifact in outputs.items():
+                mlflow.log_artifacts(str(artifact.path), artifact_path=artifact_name)
+        if numeric:  # the parent run shows every step's metrics side by side
+            mlflow.log_metrics(numeric)
+
+    def end(self, status):
+        if self.parent is not None:
+            self.mlflow.end_run("FINISHED" if status == "succeeded" else "FAILED")
+            self.parent = None
+        for key in [k for k in os.environ if k.startswith("MLFLOW_")]:
+            if key not in self._saved_env:
+                del os.environ[key]
+        os.environ.update(self._saved_env)
+        if self._set_uri:
+            self.mlflow.set_tracking_uri(None)
+
+
+def make_tracker(config, workdir):
+    """The tracker ``config["tracking"]`` asks for."""
+    if config.get("tracking") == "mlflow":
+        return MlflowTracker(workdir)
+    return NullTracker()
