@@ -1,0 +1,501 @@
+"""A fitted tree estimator as plain JSON types plus numpy arrays, and back, without pickle.
+
+``estimator_to_dict`` produces a dict of JSON types (str, int, float, bool, None, list, dict)
+whose only other values are numpy arrays of numeric dtype, so that a writer can put the JSON in
+one file and the arrays in an ``.npz``. ``estimator_from_dict`` rebuilds the estimator from such
+a dict after checking every field: a model file may come from anyone, and the numba kernels do not
+check bounds, so ``validate_tree_arrays`` proves the arrays form one well-formed tree before any
+kernel can see them. Nothing read from a dict is ever executed or used to look up code.
+"""
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from tree._checks import NotFittedError
+from tree._tree import TREE_LEAF, TREE_UNDEFINED, Tree
+from tree._version import __version__
+
+FORMAT_VERSION = "1.0"
+
+CLASSIFIER_NAMES = ("DecisionTree", "DecisionTreeClassifier")
+REGRESSOR_NAMES = ("DecisionTreeRegressor",)
+
+_TREE_SCALARS = ("node_count", "max_depth", "n_features", "n_outputs")
+_CLASS_DTYPE_KINDS = {"b", "i", "u", "f", "U", "O"}
+_MAX_NODES = 2**31 - 1
+
+
+# --------------------------------------------------------------------------------------------
+# to dict
+# --------------------------------------------------------------------------------------------
+def estimator_to_dict(model):
+    """Describe a fitted tree estimator with JSON types and numpy arrays.
+
+    Parameters
+    ----------
+    model : DecisionTree or DecisionTreeRegressor
+        A fitted estimator (anything with scikit-learn's fitted tree attributes).
+
+    Returns
+    -------
+    dict
+        Keys ``format_version``, ``cartflow_version``, ``estimator``, ``estimator_type``,
+        ``params``, ``fitted`` (scalars and JSON lists) and ``tree`` (scalars and the node
+        arrays as numpy arrays).
+    """
+    tree_ = getattr(model, "tree_", None)
+    if tree_ is None:
+        raise _not_fitted(model)
+    is_classifier = hasattr(model, "classes_")
+    fitted = {
+        "n_features_in_": int(model.n_features_in_),
+        "max_features_": int(model.max_features_),
+        "n_outputs_": int(getattr(model, "n_outputs_", 1)),
+    }
+    if hasattr(model, "feature_names_in_"):
+        fitted["feature_names_in_"] = [str(name) for name in model.feature_names_in_]
+    if is_classifier:
+        fitted["classes_"] = _encode_classes(model.classes_)
+        fitted["n_classes_"] = int(model.n_classes_)
+    n_classes = np.asarray(tree_.n_classes).reshape(-1)
+    tree_state = {
+        "node_count": int(tree_.node_count),
+        "max_depth": int(tree_.max_depth),
+        "n_features": int(tree_.n_features),
+        "n_outputs": int(tree_.n_outputs),
+        "n_classes": [int(k) for k in n_classes],
+    }
+    node_count = tree_state["node_count"]
+    for name, dtype in Tree.ARRAY_DTYPES.items():
+        if name == "missing_go_to_left" and not hasattr(tree_, name):
+            array = np.zeros(node_count, dtype=dtype)  # a tree fitted without missing values
+        else:
+            array = getattr(tree_, name)
+        tree_state[name] = np.array(np.asarray(array)[:node_count], dtype=dtype, order="C")
+    return {
+        "format_version": FORMAT_VERSION,
+        "cartflow_version": __version__,
+        "estimator": type(model).__name__,
+        "estimator_type": "classifier" if is_classifier else "regressor",
+        "params": {key: _encode_param(key, value) for key, value in _params(model).items()},
+        "fitted": fitted,
+        "tree": tree_state,
+    }
+
+
+def _params(model):
+    return model.get_params(deep=False)
+
+
+def _encode_param(key, value):
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        return value if math.isfinite(value) else {"__float__": repr(value)}
+    if isinstance(value, dict):
+        return {
+            "__dict__": [[_encode_param(key, k), _encode_param(key, v)] for k, v in value.items()]
+        }
+    if isinstance(value, list | tuple):
+        return [_encode_param(key, item) for item in value]
+    if key == "random_state":
+        warnings.warn(
+            f"random_state={value!r} cannot be stored as JSON; the saved model records "
+            "random_state=None (predictions are unaffected; use an int seed to keep refits "
+            "reproducible).",
+            UserWarning,
+            stacklevel=3,
+        )
+        return None
+    raise TypeError(
+        f"Parameter {key}={value!r} of type {type(value).__name__} cannot be saved without "
+        "pickle; use None, a bool, a number, a string, or a dict/list of those."
+    )
+
+
+def _encode_classes(classes):
+    classes = np.asarray(classes)
+    if classes.dtype.kind not in _CLASS_DTYPE_KINDS:
+        raise TypeError(f"classes_ of dtype {classes.dtype} cannot be saved without pickle.")
+    values = [item.item() if isinstance(item, np.generic) else item for item in classes.tolist()]
+    if classes.dtype.kind == "O" and not all(isinstance(item, str) for item in values):
+        raise TypeError("classes_ of object dtype can be saved only when every class is a str.")
+    return {"dtype": classes.dtype.str if classes.dtype.kind != "O" else "object", "values": values}
+
+
+# --------------------------------------------------------------------------------------------
+# from dict
+# --------------------------------------------------------------------------------------------
+def estimator_from_dict(cls, d):
+    """Rebuild a fitted estimator of class ``cls`` from ``estimator_to_dict``'s output.
+
+    Every field is checked before it is used; the tree arrays go through
+    ``validate_tree_arrays``. Raises ``ValueError`` naming the first problem found.
+
+    Parameters
+    ----------
+    cls : type
+        The estimator class (``DecisionTree`` or ``DecisionTreeRegressor``).
+    d : dict
+        The description, for example read back by ``tree.load``.
+
+    Returns
+    -------
+    estimator : cls
+        A fitted estimator whose predictions equal the saved one's.
+    """
+    if not isinstance(d, dict):
+        raise ValueError(f"A saved model must be a dict, got {type(d).__name__}.")
+    check_format_version(d.get("format_version"))
+    is_classifier = _class_is_classifier(cls)
+    expected_type = "classifier" if is_classifier else "regressor"
+    saved_type = d.get("estimator_type")
+    if saved_type != expected_type:
+        raise ValueError(
+            f"The saved model is a {saved_type!r} ({d.get('estimator')!r}); it cannot be loaded "
+            f"as {cls.__name__}, a {expected_type}."
+        )
+    params = _decode_params(cls, _require(d, "params", dict, "the model"))
+    fitted = _require(d, "fitted", dict, "the model")
+    tree_state = _require(d, "tree", dict, "the model")
+
+    n_features_in = _require_int(fitted, "n_features_in_", low=1)
+    n_outputs = _require_int(fitted, "n_outputs_", low=1)
+    if n_outputs != 1:
+        raise ValueError(f"Only single-output trees can be loaded; n_outputs_={n_outputs}.")
+    max_features = _require_int(fitted, "max_features_", low=1, high=n_features_in)
+    feature_names = None
+    if "feature_names_in_" in fitted:
+        feature_names = _decode_feature_names(fitted["feature_names_in_"], n_features_in)
+
+    classes = None
+    n_classes = 1
+    if is_classifier:
+        classes = _decode_classes(_require(fitted, "classes_", dict, "fitted"))
+        n_classes = _require_int(fitted, "n_classes_", low=1)
+        if len(classes) != n_classes:
+            raise ValueError(
+                f"classes_ has {len(classes)} entries but n_classes_={n_classes}; the file is "
+                "inconsistent."
+            )
+    tree_ = validate_tree_arrays(
+        tree_state, n_features_in=n_features_in, n_classes=n_classes, is_classifier=is_classifier
+    )
+
+    model = cls(**params)
+    if is_classifier:
+        model.classes_ = classes
+        model.n_classes_ = n_classes
+    model.n_outputs_ = 1
+    model.n_features_in_ = n_features_in
+    if feature_names is not None:
+        model.feature_names_in_ = feature_names
+    model.max_features_ = max_features
+    model.tree_ = tree_
+    return model
+
+
+def check_format_version(version):
+    """Raise ``ValueError`` unless ``version`` has this package's format MAJOR version."""
+    ours = int(FORMAT_VERSION.split(".")[0])
+    if not isinstance(version, str):
+        raise ValueError(
+            f"The model has no valid 'format_version' (got {version!r}); expected a string "
+            f"like {FORMAT_VERSION!r}."
+        )
+    major, _, minor = version.partition(".")
+    if not (major.isdigit() and (minor == "" or minor.isdigit())):
+        raise ValueError(f"Malformed format_version {version!r}; expected 'MAJOR.MINOR'.")
+    if int(major) > ours:
+        raise ValueError(
+            f"The model was saved in format version {version}, newer than the format "
+            f"{FORMAT_VERSION} this cartflow ({__version__}) reads; upgrade cartflow to load it."
+        )
+    if int(major) < ours:
+        raise ValueError(
+            f"The model was saved in format version {version}, older than the format "
+            f"{FORMAT_VERSION} this cartflow ({__version__}) reads; refit and save it again."
+        )
+
+
+def _class_is_classifier(cls):
+    if getattr(cls, "_estimator_type", None) in ("classifier", "regressor"):
+        return cls._estimator_type == "classifier"
+    return hasattr(cls, "predict_proba")
+
+
+def _decode_params(cls, params):
+    allowed = set(cls().get_params(deep=False))
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise ValueError(
+            f"The saved parameters {unknown} are not parameters of {cls.__name__}; "
+            f"known parameters: {sorted(allowed)}."
+        )
+    return {key: _decode_param(key, value) for key, value in params.items()}
+
+
+def _decode_param(key, value):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list):
+        return [_decode_param(key, item) for item in value]
+    if isinstance(value, dict) and set(value) == {"__float__"}:
+        text = value["__float__"]
+        if text not in ("inf", "-inf", "nan"):
+            raise ValueError(f"Parameter {key!r}: invalid encoded float {text!r}.")
+        return float(text)
+    if isinstance(value, dict) and set(value) == {"__dict__"}:
+        items = value["__dict__"]
+        if not isinstance(items, list) or not all(
+            isinstance(pair, list) and len(pair) == 2 for pair in items
+        ):
+            raise ValueError(f"Parameter {key!r}: an encoded dict must be a list of pairs.")
+        decoded = {}
+        for k, v in items:
+            k = _decode_param(key, k)
+            if isinstance(k, list | dict):
+                raise ValueError(f"Parameter {key!r}: a dict key must be a scalar, got {k!r}.")
+            decoded[k] = _decode_param(key, v)
+        return decoded
+    raise ValueError(f"Parameter {key!r} has an unsupported saved value {value!r}.")
+
+
+def _decode_feature_names(names, n_features_in):
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise ValueError("feature_names_in_ must be a list of strings.")
+    if len(names) != n_features_in:
+        raise ValueError(
+            f"feature_names_in_ has {len(names)} names but n_features_in_={n_features_in}."
+        )
+    return np.array(names, dtype=object)
+
+
+def _decode_classes(encoded):
+    dtype_text = encoded.get("dtype")
+    values = encoded.get("values")
+    if not isinstance(values, list) or not isinstance(dtype_text, str) or not values:
+        raise ValueError("classes_ must be saved as {'dtype': str, 'values': non-empty list}.")
+    if not all(isinstance(v, bool | int | float | str) for v in values):
+        raise ValueError("classes_ values must be JSON scalars.")
+    if dtype_text == "object":
+        if not all(isinstance(v, str) for v in values):
+            raise ValueError("classes_ of object dtype must hold strings only.")
+        classes = np.empty(len(values), dtype=object)
+        classes[:] = values
+    else:
+        try:
+            dtype = np.dtype(dtype_text)
+        except TypeError as exc:
+            raise ValueError(f"classes_ has an invalid dtype {dtype_text!r}.") from exc
+        if dtype.kind not in _CLASS_DTYPE_KINDS - {"O"}:
+            raise ValueError(f"classes_ dtype {dtype_text!r} is not allowed.")
+        try:
+            classes = np.array(values, dtype=dtype)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise ValueError(f"classes_ values do not fit dtype {dtype_text!r}: {exc}") from exc
+    if len(set(values)) != len(values):
+        raise ValueError("classes_ must not repeat a class.")
+    return classes
+
+
+def _require(d, key, kind, where):
+    if key not in d:
+        raise ValueError(f"The saved model is missing {key!r} in {where}.")
+    if not isinstance(d[key], kind):
+        raise ValueError(
+            f"{key!r} in {where} must be a {kind.__name__}, got {type(d[key]).__name__}."
+        )
+    return d[key]
+
+
+def _require_int(d, key, low=None, high=None, where="the saved model"):
+    if key not in d:
+        raise ValueError(f"{where} is missing {key!r}.")
+    value = d[key]
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{key!r} must be an int, got {value!r}.")
+    value = int(value)
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(f"{key!r}={value} is out of range [{low}, {high}].")
+    return value
+
+
+def _not_fitted(model):
+    return NotFittedError(
+        f"This {type(model).__name__} instance is not fitted yet; call 'fit' before saving it."
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# the tree arrays
+# --------------------------------------------------------------------------------------------
+def validate_tree_arrays(tree_state, *, n_features_in, n_classes, is_classifier):
+    """Check that saved node arrays form one well-formed tree, and build a ``Tree`` from them.
+
+    The checks make every later array access of the kernels in bounds: exact dtypes and shapes;
+    each node either a leaf (both children ``-1``) or internal with both children in
+    ``[1, node_count)``; every node reached exactly once by an explicit-stack walk from the root
+    (so no cycles, no shared children, no orphans); internal features in ``[0, n_features_in)``
+    with finite thresholds; finite values (non-negative for a classifier); ``n_node_samples >= 1``;
+    ``max_depth`` equal to the walked depth.
+
+    Parameters
+    ----------
+    tree_state : dict
+        ``node_count``, ``max_depth``, ``n_features``, ``n_outputs``, ``n_classes`` and the
+        node arrays named as in ``Tree.ARRAY_DTYPES``.
+    n_features_in : int
+        The estimator's number of features.
+    n_classes : int
+        The number of classes (1 for a regressor).
+    is_classifier : bool
+        Whether values are class fractions (must be non-negative).
+
+    Returns
+    -------
+    Tree
+        A new tree holding C-contiguous copies of the arrays.
+    """
+    if not isinstance(tree_state, dict):
+        raise ValueError("The saved tree must be a dict of scalars and arrays.")
+    node_count = _require_int(tree_state, "node_count", low=1, high=_MAX_NODES, where="the tree")
+    max_depth = _require_int(tree_state, "max_depth", low=0, where="the tree")
+    n_features = _require_int(tree_state, "n_features", low=1, where="the tree")
+    n_outputs = _require_int(tree_state, "n_outputs", low=1, high=1, where="the tree")
+    if n_features != n_features_in:
+        raise ValueError(
+            f"The tree has n_features={n_features} but the estimator n_features_in_="
+            f"{n_features_in}."
+        )
+    saved_classes = tree_state.get("n_classes")
+    if saved_classes != [n_classes] or isinstance(saved_classes[0], bool):
+        raise ValueError(
+            f"The tree has n_classes={saved_classes!r}; expected [{n_classes}]"
+            + (" (the number of classes_)." if is_classifier else " for a regressor.")
+        )
+
+    arrays = {}
+    for name, dtype in Tree.ARRAY_DTYPES.items():
+        expected_shape = (node_count, n_outputs, n_classes) if name == "value" else (node_count,)
+        arrays[name] = _checked_array(tree_state, name, np.dtype(dtype), expected_shape)
+
+    left = arrays["children_left"]
+    right = arrays["children_right"]
+    feature = arrays["feature"]
+    is_leaf = left == TREE_LEAF
+    if np.any(is_leaf != (right == TREE_LEAF)):
+        node = int(np.flatnonzero(is_leaf != (right == TREE_LEAF))[0])
+        raise ValueError(
+            f"Node {node} has exactly one child (children_left={left[node]}, children_right="
+            f"{right[node]}); a node is a leaf (both -1) or has two children."
+        )
+    internal = ~is_leaf
+    for side, children in (("children_left", left), ("children_right", right)):
+        bad = internal & ((children < 1) | (children >= node_count))
+        if np.any(bad):
+            node = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"{side}[{node}]={children[node]} is out of range: a child index must be in "
+                f"[1, {node_count}) (node_count={node_count})."
+            )
+    walked_depth = _walk_once(left, right, node_count)
+    if walked_depth != max_depth:
+        raise ValueError(
+            f"The tree's max_depth={max_depth} does not match its structure (depth {walked_depth})."
+        )
+
+    bad = internal & ((feature < 0) | (feature >= n_features_in))
+    if np.any(bad):
+        node = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"feature[{node}]={feature[node]} is out of range: a split feature must be in "
+            f"[0, {n_features_in})."
+        )
+    if np.any(feature[is_leaf] != TREE_UNDEFINED):
+        node = int(np.flatnonzero(is_leaf & (feature != TREE_UNDEFINED))[0])
+        raise ValueError(f"Leaf {node} has feature {feature[node]}; leaves have {TREE_UNDEFINED}.")
+    threshold = arrays["threshold"]
+    bad = internal & ~np.isfinite(threshold)
+    if np.any(bad):
+        node = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"threshold[{node}]={threshold[node]} is not finite.")
+    missing = arrays["missing_go_to_left"]
+    if np.any(missing > 1):
+        raise ValueError("missing_go_to_left must hold only 0 and 1.")
+    value = arrays["value"]
+    if not np.all(np.isfinite(value)):
+        raise ValueError("The tree's value array holds NaN or infinite entries.")
+    if is_classifier and np.any(value < 0):
+        raise ValueError("A classifier's value array (class fractions) must be non-negative.")
+    for name in ("impurity", "weighted_n_node_samples"):
+        if not np.all(np.isfinite(arrays[name])):
+            raise ValueError(f"The tree's {name} array holds NaN or infinite entries.")
+    if np.any(arrays["weighted_n_node_samples"] < 0) or arrays["weighted_n_node_samples"][0] <= 0:
+        raise ValueError("weighted_n_node_samples must be non-negative, and positive at the root.")
+    if np.any(arrays["n_node_samples"] < 1):
+        raise ValueError("n_node_samples must be at least 1 at every node.")
+
+    tree_ = Tree(n_features, np.array([n_classes]), n_outputs)
+    tree_.node_count = node_count
+    tree_.max_depth = max_depth
+    for name, array in arrays.items():
+        setattr(tree_, name, array)
+    return tree_
+
+
+def _checked_array(tree_state, name, dtype, shape):
+    if name not in tree_state:
+        raise ValueError(f"The saved tree is missing the array {name!r}.")
+    array = tree_state[name]
+    if not isinstance(array, np.ndarray):
+        raise ValueError(f"The tree's {name!r} must be a numpy array, got {type(array).__name__}.")
+    if array.dtype != dtype:
+        raise ValueError(f"The tree's {name!r} array has dtype {array.dtype}; expected {dtype}.")
+    if array.shape != shape:
+        raise ValueError(f"The tree's {name!r} array has shape {array.shape}; expected {shape}.")
+    return np.array(array, dtype=dtype, order="C", copy=True)
+
+
+def _walk_once(left, right, node_count):
+    """Depth of the tree, after proving every node is reached exactly once from the root.
+
+    Children are already known to lie in ``[1, node_count)``. Every node but the root must be
+    the child of exactly one node; a level-by-level walk from the root (at most ``node_count``
+    levels) must then reach all of them, which rules out cycles detached from the root.
+    """
+    internal = left != TREE_LEAF
+    children = np.concatenate([left[internal], right[internal]])
+    n_parents = np.bincount(children, minlength=node_count)
+    shared = np.flatnonzero(n_parents > 1)
+    if shared.size:
+        raise ValueError(
+            f"Node {int(shared[0])} is the child of {int(n_parents[shared[0]])} nodes; the "
+            "children arrays contain a cycle or a shared child, so they do not form a tree."
+        )
+    frontier = np.zeros(1, dtype=np.int64)
+    n_reached = 1
+    depth = 0
+    for _ in range(node_count):
+        frontier = frontier[internal[frontier]]
+        if frontier.size == 0:
+            break
+        frontier = np.concatenate([left[frontier], right[frontier]])
+        n_reached += frontier.size
+        depth += 1
+        if n_reached > node_count:  # impossible after the parent count; kept as a bound
+            raise ValueError("The tree walk reached more nodes than node_count.")
+    if n_reached != node_count:
+        raise ValueError(
+            f"Only {n_reached} of {node_count} nodes are reachable from the root; the children "
+            "arrays contain a cycle or orphan nodes, so they do not form one tree."
+        )
+    return depth
