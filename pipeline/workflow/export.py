@@ -15,12 +15,10 @@ Every file is deterministic, so the same data and config give the same bytes any
 epoch. The wall-clock time of the export is in the run's ``run.json`` and the artifact index.
 """
 
-import io
 import json
 import os
 import sys
 import uuid
-import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,7 +27,6 @@ import yaml
 from pipeline._version import __version__
 from pipeline.workflow.errors import ModelFormatError, WorkflowError
 from pipeline.workflow.fsutil import (
-    atomic_write_bytes,
     atomic_write_text,
     dump_json,
     tree_hashes,
@@ -40,7 +37,6 @@ MLMODEL_FILE = "MLmodel"
 INPUT_EXAMPLE_FILE = "input_example.json"
 LOADER_MODULE = "pipeline.workflow.pyfunc"
 UUID_NAMESPACE = uuid.UUID("6f1b1f2e-8d0c-4f59-9b7e-0c7a1e2f3a4b")
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 def version_major(version):
@@ -98,26 +94,6 @@ def _is_missing(value):
         return False
 
 
-def normalize_zip_times(path):
-    """Rewrite a zip (``.npz``) with every entry dated 1980-01-01, the zip epoch.
-
-    ``numpy.savez`` stamps each entry with the current time, so two saves of the same arrays
-    differ by their timestamps; the entries' names, order, compression and bytes are kept.
-    """
-    with zipfile.ZipFile(path) as archive:
-        entries = [(info, archive.read(info)) for info in archive.infolist()]
-    if all(info.date_time == ZIP_EPOCH for info, _ in entries):
-        return
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for info, data in entries:
-            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
-            fixed.compress_type = info.compress_type
-            fixed.external_attr = info.external_attr
-            archive.writestr(fixed, data)
-    atomic_write_bytes(path, buffer.getvalue())
-
-
 def creation_time():
     """``utc_time_created``: SOURCE_DATE_EPOCH when set, else the epoch (deterministic)."""
     text = os.environ.get("SOURCE_DATE_EPOCH", "").strip() or "0"
@@ -146,8 +122,6 @@ def export_model(
     format_version = json.loads((folder / "model.json").read_text(encoding="utf-8")).get(
         "format_version", reader_format_version()
     )
-    for archive in sorted(folder.glob("*.npz")):
-        normalize_zip_times(archive)
     model_files = tree_hashes(folder)
     content = tree_sha256(model_files)
     model_uuid = uuid.uuid5(UUID_NAMESPACE, f"{content}:{config_sha256}:{training_data_sha256}")

@@ -402,3 +402,17 @@ def test_save_into_an_empty_existing_folder(tmp_path):
     target.mkdir()
     persist.save(StandardScaler().fit([[1.0], [3.0]]), target)
     assert persist.load(target).mean_.tolist() == [2.0]
+
+
+def test_saving_twice_gives_byte_identical_files(tmp_path, data, monkeypatch):
+    import time
+    import zipfile
+
+    X, y = data
+    model = Pipeline([("pre", full_transformer()), ("scale", StandardScaler())]).fit(X, y)
+    persist.save(model, tmp_path / "a")
+    later = time.time() + 3600  # an hour later: a timestamp stamped into the files would differ
+    monkeypatch.setattr(zipfile.time, "time", lambda: later)
+    persist.save(model, tmp_path / "b")
+    for name in ("model.json", "arrays.npz"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()

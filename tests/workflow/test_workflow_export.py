@@ -11,7 +11,7 @@ import yaml
 from pipeline import persist
 from pipeline._version import __version__
 from pipeline.workflow.errors import ModelFormatError, WorkflowError
-from pipeline.workflow.export import load_model, normalize_zip_times
+from pipeline.workflow.export import load_model
 from pipeline.workflow.fsutil import file_sha256
 from pipeline.workflow.pyfunc import _load_pyfunc
 from pipeline.workflow.steps._common import read_table
@@ -90,17 +90,6 @@ def test_a_model_of_another_format_major_is_refused(exported, tmp_path):
     (copy / "MLmodel").unlink()
     with pytest.raises(FileNotFoundError, match="no MLmodel"):
         _load_pyfunc(copy)
-
-
-def test_npz_timestamps_are_normalised(tmp_path):
-    path = tmp_path / "a.npz"
-    np.savez(path, x=np.arange(3))
-    normalize_zip_times(path)
-    first = path.read_bytes()
-    np.savez(path, x=np.arange(3))
-    normalize_zip_times(path)
-    assert path.read_bytes() == first
-    np.testing.assert_array_equal(np.load(path, allow_pickle=False)["x"], np.arange(3))
 
 
 def test_mlflow_pyfunc_load_model(exported):
