@@ -1,5 +1,25 @@
 """CART decision trees written from scratch, with numba-compiled kernels."""
 
+from tree._checks import NotFittedError
+from tree._classes import DecisionTree, DecisionTreeClassifier, DecisionTreeRegressor
+from tree._tree import Tree
 from tree._version import __version__
+from tree.export import export_graphviz, export_text
+from tree.io import load, save
+from tree.plotting import plot_decision_boundary, plot_decision_path, plot_tree
 
-__all__ = ["__version__"]
+__all__ = [
+    "DecisionTree",
+    "DecisionTreeClassifier",
+    "DecisionTreeRegressor",
+    "NotFittedError",
+    "Tree",
+    "__version__",
+    "export_graphviz",
+    "export_text",
+    "load",
+    "plot_decision_boundary",
+    "plot_decision_path",
+    "plot_tree",
+    "save",
+]

@@ -424,13 +424,18 @@ def validate_tree_arrays(tree_state, *, n_features_in, n_classes, is_classifier)
         node = int(np.flatnonzero(is_leaf & (feature != TREE_UNDEFINED))[0])
         raise ValueError(f"Leaf {node} has feature {feature[node]}; leaves have {TREE_UNDEFINED}.")
     threshold = arrays["threshold"]
-    bad = internal & ~np.isfinite(threshold)
-    if np.any(bad):
-        node = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"threshold[{node}]={threshold[node]} is not finite.")
     missing = arrays["missing_go_to_left"]
     if np.any(missing > 1):
         raise ValueError("missing_go_to_left must hold only 0 and 1.")
+    # +inf is the threshold of a split that sends every value left and the missing ones right.
+    missing_only_split = (threshold == np.inf) & (missing == 0)
+    bad = internal & ~np.isfinite(threshold) & ~missing_only_split
+    if np.any(bad):
+        node = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"threshold[{node}]={threshold[node]} is not finite (only +inf is allowed, on a "
+            "split that sends missing values right)."
+        )
     value = arrays["value"]
     if not np.all(np.isfinite(value)):
         raise ValueError("The tree's value array holds NaN or infinite entries.")

@@ -283,3 +283,15 @@ def test_regressor_round_trip_through_files(tmp_path):
     loaded = load(save(model, tmp_path / "regressor"))
     assert type(loaded) is tree.DecisionTreeRegressor
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_a_split_on_missingness_round_trips(tmp_path):
+    # Values on both sides are equal, so the best split sends all values left and NaN right:
+    # its threshold is +inf, which loading must accept (and only with missing values going right).
+    X = np.array([[1.0], [1.0], [np.nan], [np.nan], [1.0], [np.nan]])
+    y = np.array([0, 0, 1, 1, 0, 1])
+    model = tree.DecisionTree().fit(X, y)
+    assert model.tree_.threshold[0] == np.inf and model.tree_.missing_go_to_left[0] == 0
+    save(model, tmp_path / "m")
+    loaded = load(tmp_path / "m")
+    np.testing.assert_array_equal(loaded.predict(X), y)

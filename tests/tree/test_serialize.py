@@ -216,7 +216,14 @@ TAMPERS = {
         "leaves have -2",
     ),
     "NaN threshold": (set_array("threshold", 0, np.nan), "not finite"),
-    "infinite threshold": (set_array("threshold", 0, np.inf), "not finite"),
+    "-inf threshold": (set_array("threshold", 0, -np.inf), "not finite"),
+    "+inf threshold sending missing values left": (
+        lambda d: (
+            d["tree"]["threshold"].__setitem__(0, np.inf),
+            d["tree"]["missing_go_to_left"].__setitem__(0, 1),
+        ),
+        "not finite",
+    ),
     "NaN value": (set_array("value", (1, 0, 0), np.nan), "NaN or infinite"),
     "negative class fraction": (set_array("value", (1, 0, 0), -0.5), "non-negative"),
     "zero samples": (set_array("n_node_samples", 2, 0), "n_node_samples"),

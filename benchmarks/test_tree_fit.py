@@ -1,0 +1,194 @@
+"""Fit speed, peak memory and first-fit time of tree.DecisionTree against scikit-learn.
+
+Quick smoke sizes by default (CI runs ``pytest benchmarks --benchmark-disable``); the full
+sizes of the issue with ``CARTFLOW_BENCH_FULL=1``::
+
+    CARTFLOW_BENCH_FULL=1 .venv/bin/python -m pytest benchmarks/test_tree_fit.py \
+        --benchmark-only -o testpaths=benchmarks -s
+
+Each fit case times scikit-learn in the same test (same data, same rounds) and records both
+medians and the speed-up in the benchmark's ``extra_info`` (and prints them with ``-s``).
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification, make_regression
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+from tree import DecisionTree
+from tree import DecisionTreeRegressor as OurRegressor
+
+FULL = os.environ.get("CARTFLOW_BENCH_FULL") == "1"
+SIZES = [1_000_000, 100_000] if FULL else [20_000]
+ROUNDS = {1_000_000: 1, 100_000: 3, 20_000: 1}
+_DATA = {}
+
+
+def dataset(n):
+    if n not in _DATA:
+        X, y = make_classification(n_samples=n, n_features=20, n_informative=10, random_state=0)
+        _DATA[n] = (X.astype(np.float32), y)
+    return _DATA[n]
+
+
+def _median_seconds(fit, rounds):
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fit()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("max_depth", [None, 10])
+@pytest.mark.parametrize("criterion", ["gini", "entropy"])
+def test_fit_speed(benchmark, criterion, max_depth, n):
+    X, y = dataset(n)
+    rounds = ROUNDS[n]
+    # compile every kernel outside the timing (threaded and serial builds)
+    DecisionTree(criterion=criterion).fit(X[:20_000], y[:20_000])
+    DecisionTree(criterion=criterion).fit(X[:2_000], y[:2_000])
+    params = {"criterion": criterion, "max_depth": max_depth}
+    ours = benchmark.pedantic(
+        lambda: DecisionTree(**params).fit(X, y), rounds=rounds, iterations=1, warmup_rounds=0
+    )
+    theirs = DecisionTreeClassifier(random_state=0, **params)
+    sk_seconds = _median_seconds(lambda: theirs.fit(X, y), rounds)
+    if benchmark.stats is not None:  # None with --benchmark-disable
+        our_seconds = benchmark.stats.stats.median
+        benchmark.extra_info.update(
+            sklearn_median_s=sk_seconds,
+            speedup=sk_seconds / our_seconds,
+            node_count=ours.tree_.node_count,
+            sklearn_node_count=theirs.tree_.node_count,
+        )
+        print(
+            f"\nfit {criterion} depth={max_depth} n={n}: ours {our_seconds:.3f} s, "
+            f"sklearn {sk_seconds:.3f} s, x{sk_seconds / our_seconds:.1f}"
+        )
+    # same data, same growth rules: the trees agree up to tie-breaking
+    assert abs(ours.score(X, y) - theirs.score(X, y)) < 0.01
+
+
+# VmHWM (peak RSS of this process image), not ru_maxrss: a forked child inherits the
+# parent's ru_maxrss, which would hide the fit's own peak.
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("max_depth", [None, 10])
+def test_regressor_fit_speed(benchmark, max_depth, n):
+    X, y = make_regression(n_samples=n, n_features=20, n_informative=10, random_state=0)
+    X = X.astype(np.float32)
+    OurRegressor().fit(X[:20_000], y[:20_000])  # compile outside the timing
+    OurRegressor().fit(X[:2_000], y[:2_000])
+    ours = benchmark.pedantic(
+        lambda: OurRegressor(max_depth=max_depth).fit(X, y),
+        rounds=ROUNDS[n],
+        iterations=1,
+        warmup_rounds=0,
+    )
+    theirs = DecisionTreeRegressor(max_depth=max_depth, random_state=0)
+    sk_seconds = _median_seconds(lambda: theirs.fit(X, y), ROUNDS[n])
+    if benchmark.stats is not None:
+        our_seconds = benchmark.stats.stats.median
+        benchmark.extra_info.update(sklearn_median_s=sk_seconds, speedup=sk_seconds / our_seconds)
+        print(
+            f"\nregressor fit squared_error depth={max_depth} n={n}: ours {our_seconds:.3f} s, "
+            f"sklearn {sk_seconds:.3f} s, x{sk_seconds / our_seconds:.1f}"
+        )
+    assert abs(ours.score(X, y) - theirs.score(X, y)) < 0.01
+
+
+_MEMORY_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+
+    def peak_mb():
+        with open("/proc/self/status") as status:
+            line = next(l for l in status if l.startswith("VmHWM:"))
+        return int(line.split()[1]) / 1024
+
+    X = np.load(sys.argv[2]); y = np.load(sys.argv[3])
+    if sys.argv[1] == "ours":
+        from tree import DecisionTree as Model
+    else:
+        from sklearn.tree import DecisionTreeClassifier as Model
+    before = peak_mb()
+    Model().fit(X, y)
+    print(json.dumps({"before_mb": before, "peak_mb": peak_mb()}))
+    """
+)
+
+
+def test_peak_memory_of_fit(tmp_path):
+    """Peak RSS of a process that loads the data and fits once (ours vs scikit-learn)."""
+    n = 1_000_000 if FULL else 20_000
+    X, y = dataset(n)
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    peaks = {}
+    for who in ("ours", "sklearn"):
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                _MEMORY_SCRIPT,
+                who,
+                str(tmp_path / "X.npy"),
+                str(tmp_path / "y.npy"),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        peaks[who] = json.loads(out.stdout.strip().splitlines()[-1])
+    ratio = peaks["ours"]["peak_mb"] / peaks["sklearn"]["peak_mb"]
+    print(
+        f"\npeak memory n={n}: ours {peaks['ours']}, sklearn {peaks['sklearn']}, ratio {ratio:.2f}"
+    )
+    if FULL:
+        assert ratio <= 2.0
+
+
+_FIRST_FIT_SCRIPT = textwrap.dedent(
+    """
+    import numpy as np, sys
+    from tree import DecisionTree
+    data = np.load(sys.argv[1])
+    DecisionTree().fit(data[:, :-1], data[:, -1].astype(int)).predict(data[:, :-1])
+    """
+)
+
+
+def _run_fresh(script, *args, env):
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", script, *args], check=True, env=env)
+    return time.perf_counter() - start
+
+
+def test_first_fit_in_a_fresh_process(tmp_path):
+    """Wall time of a fresh interpreter importing tree and fitting iris (cold, then warm)."""
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    np.save(tmp_path / "iris.npy", np.c_[X, y])
+    if not FULL:  # the cold compile takes ~10 s: only in the full run
+        warm = _run_fresh(_FIRST_FIT_SCRIPT, str(tmp_path / "iris.npy"), env=dict(os.environ))
+        print(f"\nfirst fit in a fresh process, warm cache: {warm:.2f} s")
+        return
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        cold = _run_fresh(_FIRST_FIT_SCRIPT, str(tmp_path / "iris.npy"), env=env)
+        warm = _run_fresh(_FIRST_FIT_SCRIPT, str(tmp_path / "iris.npy"), env=env)
+    print(f"\nfirst fit in a fresh process: cold cache {cold:.2f} s, warm cache {warm:.2f} s")
+    assert cold < 15.0
+    assert warm < 2.0

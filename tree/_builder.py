@@ -1,0 +1,845 @@
+"""Tree growth kernels: depth-first (scikit-learn's default) and best-first (``max_leaf_nodes``).
+
+Both builders number nodes as scikit-learn does: depth-first in preorder (left child first),
+best-first in order of creation (the children of the expanded node, left then right). The
+nodes are kept in three growable arrays:
+
+- ``node_i`` int64 ``(capacity, 5)``: left child, right child, feature, n_node_samples,
+  missing_go_to_left;
+- ``node_f`` float64 ``(capacity, 3)``: threshold, impurity, weighted_n_node_samples;
+- ``node_v`` float64 ``(capacity, n_classes)``: the weighted class fractions.
+
+The kernels are serial and release the GIL; ``tree._grow`` runs them on threads (the top
+nodes with their features split between threads, then whole subtrees concurrently).
+
+Ties between splits of equal proxy improvement go to the lowest feature index, then the lowest
+threshold, so with ``max_features=None`` and the best splitter no random number is drawn.
+"""
+
+import numpy as np
+from numba import njit
+
+from tree._criterion import MSE, children_impurity, impurity_improvement, node_impurity
+from tree._splitter import (
+    SMALL_NODE,
+    add_sample,
+    draw_features,
+    end_non_missing,
+    mark_left,
+    node_totals,
+    partition_serial,
+    partition_small,
+    rand_int,
+    rand_uniform,
+    search_serial,
+    search_small,
+    split_left_totals,
+)
+
+TREE_LEAF = -1
+TREE_UNDEFINED = -2
+DEFERRED = -3  # child pointer DEFERRED - k: the k-th deferred subtree
+EPSILON = np.finfo(np.float64).eps
+
+
+# explicit loops, not slice assignment: numba's broadcast error path costs seconds to compile
+@njit(cache=True, nogil=True)
+def _grow_rows(a, n_rows):
+    out = np.empty((n_rows, a.shape[1]), dtype=a.dtype)
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            out[i, j] = a[i, j]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _grow_1d(a, n):
+    out = np.empty(n, dtype=a.dtype)
+    for i in range(a.shape[0]):
+        out[i] = a[i]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def prepare_candidates(values, start, end, max_features, random_mode, rng, ws_i, ws_f):
+    """Draw the node's candidate features (and random thresholds); return their number.
+
+    Each node seeds its own random stream from (seed, start, end): the tree does not depend on
+    the order in which nodes are grown, so serial and threaded builds agree.
+    """
+    rng[0] = (
+        rng[1]
+        ^ (np.uint64(start) * np.uint64(0x9E3779B97F4A7C15))
+        ^ (np.uint64(end) * np.uint64(0xC2B2AE3D27D4EB4F))
+    )
+    feats = ws_i[1]
+    m = draw_features(values, start, end, max_features, random_mode, rng, ws_i[0], feats)
+    if random_mode:
+        rand_thr = ws_f[0]
+        rand_ml = ws_i[3]
+        for j in range(m):
+            f = feats[j]
+            end_nm = end_non_missing(values[f], start, end)
+            rand_ml[j] = rand_int(rng, 2) if end_nm < end else 0
+            lo = np.float64(values[f, start])
+            hi = np.float64(values[f, end_nm - 1])
+            t = (hi - lo) * rand_uniform(rng) + lo
+            if t == hi:
+                t = lo
+            rand_thr[j] = t
+    return m
+
+
+@njit(cache=True, nogil=True)
+def finish_split(
+    m,
+    order,
+    values,
+    labels,
+    start,
+    end,
+    wmode,
+    class_w,
+    weights,
+    tot,
+    w_node,
+    w_total,
+    impurity,
+    n_classes,
+    crit,
+    random_mode,
+    ws_i,
+    ws_f,
+    lc,
+):
+    """Pick the best of the searched candidates; its exact impurities and improvement.
+
+    Returns ``(feature, pos, threshold, impurity_left, impurity_right, improvement)``;
+    feature is -1 when no admissible split exists. Ties go to the lowest feature index (the
+    candidates are in increasing feature order; each feature already kept its lowest
+    threshold among equals).
+    """
+    feats = ws_i[1]
+    res_pos = ws_i[2]
+    rand_thr = ws_f[0]
+    res_num = ws_f[1]
+    res_den = ws_f[2]
+    best = -1
+    for j in range(m):
+        if res_pos[j] == -1:
+            continue
+        if best < 0 or res_num[j] * res_den[best] > res_num[best] * res_den[j]:
+            best = j
+    if best < 0:
+        return -1, end, 0.0, 0.0, 0.0, 0.0, 0
+    f = feats[best]
+    pos = res_pos[best]
+    missing_left = pos < -1
+    if missing_left:
+        pos = -2 - pos
+    end_nm = end_non_missing(values[f], start, end)
+    n_missing = end - end_nm
+    if random_mode:
+        threshold = rand_thr[best]
+    elif pos == end_nm:  # every value left, the missing ones right
+        threshold = np.inf
+    else:
+        a = np.float64(values[f, pos - 1])
+        b = np.float64(values[f, pos])
+        threshold = a / 2.0 + b / 2.0
+        if threshold == b or np.isinf(threshold):
+            threshold = a
+    n_left = pos - start + (n_missing if missing_left else 0)
+    if n_missing == 0:  # at predict time missing values follow the larger child
+        missing_flag = 1 if n_left > end - start - n_left else 0
+    else:
+        missing_flag = 1 if missing_left else 0
+    if missing_left:
+        w_left = node_totals(order[f], labels[f], start, pos, wmode, class_w, weights, crit, lc)
+        for p in range(end_nm, end):
+            w_left += add_sample(crit, wmode, class_w, weights, order[f], labels[f], p, lc)
+    else:
+        w_left = split_left_totals(
+            order[f], labels[f], start, pos, end, wmode, class_w, weights, crit, tot, w_node, lc
+        )
+    w_right = w_node - w_left
+    imp_left, imp_right = children_impurity(crit, lc, tot, n_classes, w_left, w_right)
+    improvement = impurity_improvement(
+        w_node, w_total, impurity, imp_left, imp_right, w_left, w_right
+    )
+    return f, start + n_left, threshold, imp_left, imp_right, improvement, missing_flag
+
+
+@njit(cache=True, nogil=True)
+def _find_split(
+    order,
+    values,
+    labels,
+    start,
+    end,
+    wmode,
+    class_w,
+    weights,
+    tot,
+    w_node,
+    w_total,
+    impurity,
+    n_classes,
+    crit,
+    random_mode,
+    max_features,
+    min_samples_leaf,
+    min_weight_leaf,
+    table,
+    use_table,
+    rng,
+    ws_i,
+    ws_f,
+    lc_scratch,
+    lc,
+):
+    """Best split of the node ``[start, end)`` (see ``finish_split``)."""
+    m = prepare_candidates(values, start, end, max_features, random_mode, rng, ws_i, ws_f)
+    if end - start <= SMALL_NODE and not random_mode:
+        search_small(
+            m,
+            ws_i[1],
+            order,
+            values,
+            labels,
+            start,
+            end,
+            wmode,
+            class_w,
+            weights,
+            tot,
+            w_node,
+            n_classes,
+            crit,
+            min_samples_leaf,
+            min_weight_leaf,
+            table,
+            use_table,
+            lc_scratch,
+            ws_i[2],
+            ws_f[1],
+            ws_f[2],
+        )
+    else:
+        search_serial(
+            m,
+            ws_i[1],
+            order,
+            values,
+            labels,
+            start,
+            end,
+            wmode,
+            class_w,
+            weights,
+            tot,
+            w_node,
+            n_classes,
+            crit,
+            min_samples_leaf,
+            min_weight_leaf,
+            table,
+            use_table,
+            random_mode,
+            ws_f[0],
+            ws_i[3],
+            lc_scratch,
+            ws_i[2],
+            ws_f[1],
+            ws_f[2],
+        )
+    return finish_split(
+        m,
+        order,
+        values,
+        labels,
+        start,
+        end,
+        wmode,
+        class_w,
+        weights,
+        tot,
+        w_node,
+        w_total,
+        impurity,
+        n_classes,
+        crit,
+        random_mode,
+        ws_i,
+        ws_f,
+        lc,
+    )
+
+
+@njit(cache=True, nogil=True)
+def split_skip(values_f, end, missing_left):
+    """The split feature needs no partition unless its missing values move left."""
+    return -1 if (missing_left and np.isnan(values_f[end - 1])) else 1
+
+
+@njit(cache=True, nogil=True)
+def _apply_split(
+    order,
+    values,
+    labels,
+    start,
+    end,
+    feature,
+    threshold,
+    missing_left,
+    goes_left,
+    b_ord,
+    b_val,
+    b_lab,
+):
+    mark_left(order[feature], values[feature], start, end, threshold, missing_left, goes_left)
+    skip = feature if split_skip(values[feature], end, missing_left) > 0 else -1
+    if end - start <= SMALL_NODE:
+        partition_small(order, values, labels, start, end, skip, goes_left, b_ord, b_val, b_lab)
+    else:
+        partition_serial(order, values, labels, start, end, skip, goes_left, b_ord, b_val, b_lab)
+
+
+@njit(cache=True, nogil=True)
+def _store_node(
+    node_i, node_f, node_v, node_id, parent, is_left, n_node, w_node, impurity, tot, n_classes
+):
+    node_i[node_id, 0] = TREE_LEAF
+    node_i[node_id, 1] = TREE_LEAF
+    node_i[node_id, 2] = TREE_UNDEFINED
+    node_i[node_id, 3] = n_node
+    node_i[node_id, 4] = 0
+    node_f[node_id, 0] = TREE_UNDEFINED
+    node_f[node_id, 1] = impurity
+    node_f[node_id, 2] = w_node
+    if node_v.shape[1] == n_classes:
+        for c in range(n_classes):
+            node_v[node_id, c] = tot[c] / w_node
+    else:  # regression: the weighted mean
+        node_v[node_id, 0] = tot[0] / w_node
+    if parent >= 0:
+        if is_left:
+            node_i[parent, 0] = node_id
+        else:
+            node_i[parent, 1] = node_id
+
+
+@njit(cache=True, nogil=True)
+def _set_split(node_i, node_f, node_id, feature, threshold, missing_left):
+    node_i[node_id, 2] = feature
+    node_i[node_id, 4] = missing_left
+    node_f[node_id, 0] = threshold
+
+
+def workspace(n, d, n_classes, n_chunks, label_dtype, buffer_size=None):
+    """Scratch arrays of one build: goes-left bits, partition buffers, per-feature results."""
+    size = n if buffer_size is None else buffer_size
+    return (
+        np.zeros((n + 63) // 64, dtype=np.uint64),  # goes-left bits
+        np.empty((n_chunks, size), dtype=np.int32),
+        np.empty((n_chunks, size), dtype=np.float32),
+        np.empty((n_chunks, size), dtype=label_dtype),
+        np.zeros((4, d), dtype=np.int64),  # perm, candidates, positions, random missing side
+        np.empty((3, d), dtype=np.float64),  # random thresholds, proxy numerators, denominators
+        np.empty((d, 2 * n_classes), dtype=np.float64),  # per candidate: left, missing stats
+    )
+
+
+@njit(cache=True, nogil=True)
+def build_depth_first(
+    order,
+    values,
+    labels,
+    wmode,
+    class_w,
+    weights,
+    w_total,
+    n_classes,
+    crit,
+    random_mode,
+    max_features,
+    min_samples_split,
+    min_samples_leaf,
+    min_weight_leaf,
+    max_depth,
+    min_impurity_decrease,
+    table,
+    use_table,
+    rng,
+    goes_left,
+    b_ord,
+    b_val,
+    b_lab,
+    ws_i,
+    ws_f,
+    lc_scratch,
+    root_start,
+    root_end,
+    root_depth,
+    root_impurity,
+    defer_below,
+):
+    """Grow the (sub)tree of the segment ``[root_start, root_end)`` depth-first.
+
+    ``root_impurity`` is the root's impurity, or ``inf`` to compute it. A node with fewer than
+    ``defer_below`` samples that would be split is not grown here: it is recorded as deferred
+    (its parent's child pointer is ``DEFERRED - k`` for the k-th deferred node) so that the
+    caller can grow those subtrees concurrently and ``merge_subtrees`` puts them in place.
+
+    Returns ``(node_i, node_f, node_v, node_count, max_depth, def_i, def_f, n_deferred)`` with
+    deferred rows ``start, end, depth`` and their impurities.
+    """
+    cap = 1023
+    node_i = np.empty((cap, 5), dtype=np.int64)
+    node_f = np.empty((cap, 3), dtype=np.float64)
+    node_v = np.empty((cap, 1 if crit == MSE else n_classes), dtype=np.float64)
+    tot = np.empty(n_classes, dtype=np.float64)
+    lc = np.empty(n_classes, dtype=np.float64)
+    # stack rows: start, end, depth, parent, is_left; impurity apart
+    st_cap = 64
+    st_i = np.empty((st_cap, 5), dtype=np.int64)
+    st_f = np.empty(st_cap, dtype=np.float64)
+    st_i[0, 0] = root_start
+    st_i[0, 1] = root_end
+    st_i[0, 2] = root_depth
+    st_i[0, 3] = -1
+    st_i[0, 4] = 0
+    st_f[0] = root_impurity
+    top = 1
+    node_count = 0
+    max_depth_seen = root_depth
+    first = np.isinf(root_impurity)
+    def_cap = 16
+    def_i = np.empty((def_cap, 3), dtype=np.int64)
+    def_f = np.empty(def_cap, dtype=np.float64)
+    n_deferred = 0
+    while top > 0:
+        top -= 1
+        start = st_i[top, 0]
+        end = st_i[top, 1]
+        depth = st_i[top, 2]
+        parent = st_i[top, 3]
+        is_left = st_i[top, 4] == 1
+        impurity = st_f[top]
+        n_node = end - start
+        w_node = node_totals(order[0], labels[0], start, end, wmode, class_w, weights, crit, tot)
+        is_leaf = (
+            depth >= max_depth
+            or n_node < min_samples_split
+            or n_node < 2 * min_samples_leaf
+            or w_node < 2 * min_weight_leaf
+        )
+        if first:
+            impurity = node_impurity(crit, tot, n_classes, w_node)
+            first = False
+        is_leaf = is_leaf or impurity <= EPSILON
+        if not is_leaf and n_node < defer_below and parent >= 0:
+            if n_deferred == def_cap:
+                def_cap *= 2
+                def_i = _grow_rows(def_i, def_cap)
+                def_f = _grow_1d(def_f, def_cap)
+            def_i[n_deferred, 0] = start
+            def_i[n_deferred, 1] = end
+            def_i[n_deferred, 2] = depth
+            def_f[n_deferred] = impurity
+            node_i[parent, 0 if is_left else 1] = DEFERRED - n_deferred
+            n_deferred += 1
+            continue
+        feature = -1
+        pos = end
+        threshold = 0.0
+        imp_left = 0.0
+        imp_right = 0.0
+        if not is_leaf:
+            feature, pos, threshold, imp_left, imp_right, improvement, mgl = _find_split(
+                order,
+                values,
+                labels,
+                start,
+                end,
+                wmode,
+                class_w,
+                weights,
+                tot,
+                w_node,
+                w_total,
+                impurity,
+                n_classes,
+                crit,
+                random_mode,
+                max_features,
+                min_samples_leaf,
+                min_weight_leaf,
+                table,
+                use_table,
+                rng,
+                ws_i,
+                ws_f,
+                lc_scratch,
+                lc,
+            )
+            is_leaf = feature < 0 or improvement + EPSILON < min_impurity_decrease
+        if node_count == cap:
+            cap *= 2
+            node_i = _grow_rows(node_i, cap)
+            node_f = _grow_rows(node_f, cap)
+            node_v = _grow_rows(node_v, cap)
+        node_id = node_count
+        node_count += 1
+        _store_node(
+            node_i,
+            node_f,
+            node_v,
+            node_id,
+            parent,
+            is_left,
+            n_node,
+            w_node,
+            impurity,
+            tot,
+            n_classes,
+        )
+        if depth > max_depth_seen:
+            max_depth_seen = depth
+        if is_leaf:
+            continue
+        _set_split(node_i, node_f, node_id, feature, threshold, mgl)
+        _apply_split(
+            order,
+            values,
+            labels,
+            start,
+            end,
+            feature,
+            threshold,
+            mgl == 1,
+            goes_left,
+            b_ord,
+            b_val,
+            b_lab,
+        )
+        if top + 2 > st_cap:
+            st_cap *= 2
+            st_i = _grow_rows(st_i, st_cap)
+            st_f = _grow_1d(st_f, st_cap)
+        # right first, so that the left child is popped (and numbered) first
+        st_i[top, 0] = pos
+        st_i[top, 1] = end
+        st_i[top, 2] = depth + 1
+        st_i[top, 3] = node_id
+        st_i[top, 4] = 0
+        st_f[top] = imp_right
+        top += 1
+        st_i[top, 0] = start
+        st_i[top, 1] = pos
+        st_i[top, 2] = depth + 1
+        st_i[top, 3] = node_id
+        st_i[top, 4] = 1
+        st_f[top] = imp_left
+        top += 1
+    return (
+        node_i[:node_count],
+        node_f[:node_count],
+        node_v[:node_count],
+        node_count,
+        max_depth_seen,
+        def_i[:n_deferred],
+        def_f[:n_deferred],
+        n_deferred,
+    )
+
+
+@njit(cache=True, nogil=True)
+def merge_subtrees(top_i, top_f, top_v, sub_i, sub_f, sub_v, sub_offset):
+    """Splice the deferred subtrees into the top tree, renumbering all nodes in preorder.
+
+    ``sub_*`` hold the subtrees one after the other, subtree k at rows
+    ``sub_offset[k]:sub_offset[k+1]`` with local child indices.
+    """
+    n_total = top_i.shape[0] + sub_i.shape[0]
+    n_classes = top_v.shape[1]
+    out_i = np.empty((n_total, 5), dtype=np.int64)
+    out_f = np.empty((n_total, 3), dtype=np.float64)
+    out_v = np.empty((n_total, n_classes), dtype=np.float64)
+    # stack of (tree k: -1 for top, local node, parent out id, is_left)
+    st = np.empty((n_total + 1, 4), dtype=np.int64)
+    st[0, 0] = -1
+    st[0, 1] = 0
+    st[0, 2] = -1
+    st[0, 3] = 0
+    top = 1
+    k_out = 0
+    while top > 0:
+        top -= 1
+        k = st[top, 0]
+        local = st[top, 1]
+        parent = st[top, 2]
+        is_left = st[top, 3]
+        if k < 0 and local <= DEFERRED:
+            k = DEFERRED - local
+            local = 0
+        if k < 0:
+            src_i, src_f, src_v, row = top_i, top_f, top_v, local
+        else:
+            src_i, src_f, src_v, row = sub_i, sub_f, sub_v, sub_offset[k] + local
+        for j in range(5):
+            out_i[k_out, j] = src_i[row, j]
+        for j in range(3):
+            out_f[k_out, j] = src_f[row, j]
+        for j in range(n_classes):
+            out_v[k_out, j] = src_v[row, j]
+        if parent >= 0:
+            out_i[parent, 0 if is_left == 1 else 1] = k_out
+        left = src_i[row, 0]
+        right = src_i[row, 1]
+        if left != TREE_LEAF:
+            st[top, 0] = k
+            st[top, 1] = right
+            st[top, 2] = k_out
+            st[top, 3] = 0
+            top += 1
+            st[top, 0] = k
+            st[top, 1] = left
+            st[top, 2] = k_out
+            st[top, 3] = 1
+            top += 1
+        k_out += 1
+    return out_i, out_f, out_v
+
+
+@njit(cache=True, nogil=True)
+def _heap_less(heap_key, heap_id, a, b):
+    # is entry a of lower priority than entry b (smaller improvement; equal: larger node id)
+    if heap_key[a] != heap_key[b]:
+        return heap_key[a] < heap_key[b]
+    return heap_id[a] > heap_id[b]
+
+
+@njit(cache=True, nogil=True)
+def _heap_push(heap_key, heap_id, size, key, node_id):
+    i = size
+    heap_key[i] = key
+    heap_id[i] = node_id
+    while i > 0:
+        parent = (i - 1) >> 1
+        if _heap_less(heap_key, heap_id, parent, i):
+            heap_key[parent], heap_key[i] = heap_key[i], heap_key[parent]
+            heap_id[parent], heap_id[i] = heap_id[i], heap_id[parent]
+            i = parent
+        else:
+            break
+    return size + 1
+
+
+@njit(cache=True, nogil=True)
+def _heap_pop(heap_key, heap_id, size):
+    top = heap_id[0]
+    size -= 1
+    heap_key[0] = heap_key[size]
+    heap_id[0] = heap_id[size]
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= size:
+            break
+        child = left
+        if left + 1 < size and _heap_less(heap_key, heap_id, left, left + 1):
+            child = left + 1
+        if _heap_less(heap_key, heap_id, i, child):
+            heap_key[child], heap_key[i] = heap_key[i], heap_key[child]
+            heap_id[child], heap_id[i] = heap_id[i], heap_id[child]
+            i = child
+        else:
+            break
+    return top, size
+
+
+@njit(cache=True, nogil=True)
+def build_best_first(
+    order,
+    values,
+    labels,
+    wmode,
+    class_w,
+    weights,
+    w_total,
+    n_classes,
+    crit,
+    random_mode,
+    max_features,
+    min_samples_split,
+    min_samples_leaf,
+    min_weight_leaf,
+    max_depth,
+    min_impurity_decrease,
+    max_leaf_nodes,
+    table,
+    use_table,
+    rng,
+    goes_left,
+    b_ord,
+    b_val,
+    b_lab,
+    ws_i,
+    ws_f,
+    lc_scratch,
+):
+    """Grow a tree best-first (largest improvement first) with at most ``max_leaf_nodes`` leaves."""
+    n = order.shape[1]
+    cap = 2 * min(max_leaf_nodes, n) + 1
+    node_i = np.empty((cap, 5), dtype=np.int64)
+    node_f = np.empty((cap, 3), dtype=np.float64)
+    node_v = np.empty((cap, 1 if crit == MSE else n_classes), dtype=np.float64)
+    # per node frontier record: start, end, pos, depth, is_leaf; improvement, imp_left, imp_right
+    rec_i = np.empty((cap, 5), dtype=np.int64)
+    rec_f = np.empty((cap, 3), dtype=np.float64)
+    heap_key = np.empty(cap, dtype=np.float64)
+    heap_id = np.empty(cap, dtype=np.int64)
+    tot = np.empty(n_classes, dtype=np.float64)
+    lc = np.empty(n_classes, dtype=np.float64)
+    node_count = 0
+    heap_size = 0
+    max_split_nodes = max_leaf_nodes - 1
+    max_depth_seen = 0
+    # the root, then the children of each expanded node, are evaluated by the same code
+    pending_start = np.empty(2, dtype=np.int64)
+    pending_end = np.empty(2, dtype=np.int64)
+    pending_imp = np.empty(2, dtype=np.float64)
+    pending_start[0] = 0
+    pending_end[0] = n
+    pending_imp[0] = np.inf
+    n_pending = 1
+    parent = -1
+    child_depth = 0
+    first = True
+    while True:
+        for k in range(n_pending):
+            start = pending_start[k]
+            end = pending_end[k]
+            impurity = pending_imp[k]
+            n_node = end - start
+            w_node = node_totals(
+                order[0], labels[0], start, end, wmode, class_w, weights, crit, tot
+            )
+            if first:
+                impurity = node_impurity(crit, tot, n_classes, w_node)
+                first = False
+            is_leaf = (
+                child_depth >= max_depth
+                or n_node < min_samples_split
+                or n_node < 2 * min_samples_leaf
+                or w_node < 2 * min_weight_leaf
+                or impurity <= EPSILON
+            )
+            feature = -1
+            pos = end
+            threshold = 0.0
+            imp_left = impurity
+            imp_right = impurity
+            improvement = 0.0
+            if not is_leaf:
+                feature, pos, threshold, imp_left, imp_right, improvement, mgl = _find_split(
+                    order,
+                    values,
+                    labels,
+                    start,
+                    end,
+                    wmode,
+                    class_w,
+                    weights,
+                    tot,
+                    w_node,
+                    w_total,
+                    impurity,
+                    n_classes,
+                    crit,
+                    random_mode,
+                    max_features,
+                    min_samples_leaf,
+                    min_weight_leaf,
+                    table,
+                    use_table,
+                    rng,
+                    ws_i,
+                    ws_f,
+                    lc_scratch,
+                    lc,
+                )
+                is_leaf = feature < 0 or improvement + EPSILON < min_impurity_decrease
+            if is_leaf:
+                pos = end
+                improvement = 0.0
+                imp_left = impurity
+                imp_right = impurity
+            node_id = node_count
+            node_count += 1
+            _store_node(
+                node_i,
+                node_f,
+                node_v,
+                node_id,
+                parent,
+                k == 0,
+                n_node,
+                w_node,
+                impurity,
+                tot,
+                n_classes,
+            )
+            if not is_leaf:
+                _set_split(node_i, node_f, node_id, feature, threshold, mgl)
+            rec_i[node_id, 0] = start
+            rec_i[node_id, 1] = end
+            rec_i[node_id, 2] = pos
+            rec_i[node_id, 3] = child_depth
+            rec_i[node_id, 4] = 1 if is_leaf else 0
+            rec_f[node_id, 0] = improvement
+            rec_f[node_id, 1] = imp_left
+            rec_f[node_id, 2] = imp_right
+            heap_size = _heap_push(heap_key, heap_id, heap_size, improvement, node_id)
+        if heap_size == 0:
+            break
+        node_id, heap_size = _heap_pop(heap_key, heap_id, heap_size)
+        depth = rec_i[node_id, 3]
+        if depth > max_depth_seen:
+            max_depth_seen = depth
+        n_pending = 0
+        if rec_i[node_id, 4] == 1 or max_split_nodes <= 0:
+            node_i[node_id, 0] = TREE_LEAF
+            node_i[node_id, 1] = TREE_LEAF
+            node_i[node_id, 2] = TREE_UNDEFINED
+            node_f[node_id, 0] = TREE_UNDEFINED
+            continue
+        max_split_nodes -= 1
+        start = rec_i[node_id, 0]
+        end = rec_i[node_id, 1]
+        pos = rec_i[node_id, 2]
+        _apply_split(
+            order,
+            values,
+            labels,
+            start,
+            end,
+            node_i[node_id, 2],
+            node_f[node_id, 0],
+            node_i[node_id, 4] == 1,
+            goes_left,
+            b_ord,
+            b_val,
+            b_lab,
+        )
+        pending_start[0] = start
+        pending_end[0] = pos
+        pending_imp[0] = rec_f[node_id, 1]
+        pending_start[1] = pos
+        pending_end[1] = end
+        pending_imp[1] = rec_f[node_id, 2]
+        n_pending = 2
+        parent = node_id
+        child_depth = depth + 1
+    return node_i[:node_count], node_f[:node_count], node_v[:node_count], node_count, max_depth_seen

@@ -1,0 +1,569 @@
+"""The decision-tree estimators: input validation around the numba kernels.
+
+The number of threads used by ``fit`` and ``predict`` is numba's (``numba.set_num_threads`` or
+the ``NUMBA_NUM_THREADS`` environment variable); small data is always handled on one thread.
+"""
+
+import math
+import numbers
+import weakref
+
+import numba
+import numpy as np
+
+from tree._base import TreeEstimatorBase
+from tree._builder import build_best_first, build_depth_first, workspace
+from tree._checks import (
+    check_classification_y,
+    check_is_fitted,
+    check_predict_X,
+    check_regression_y,
+    check_sample_weight,
+    check_X,
+    feature_names_of,
+)
+from tree._criterion import CRITERIA, ENTROPY, MSE, xlogx_table
+from tree._grow import ThreadedBuild
+from tree._params import (
+    RANDOM_STATE,
+    InstanceOf,
+    Interval,
+    NoneOk,
+    Options,
+    check_random_state,
+    validate_params,
+)
+from tree._predict import apply_records, decision_path_arrays, pack_tree
+from tree._presort import presort
+from tree._prune import prune_tree, pruning_path
+from tree._splitter import BY_CLASS, PER_SAMPLE, UNIT
+from tree._tree import Tree
+
+PARALLEL_MIN_CELLS = 200_000  # n_samples * n_features from which fit uses every thread
+# packed prediction records per fitted Tree object, built on first use
+_PACKED = weakref.WeakKeyDictionary()
+
+
+class Bunch(dict):
+    """A dict whose keys are also attributes (the return type of the pruning path)."""
+
+    def __getattr__(self, key):
+        try:
+            return self[key]
+        except KeyError as exc:
+            raise AttributeError(key) from exc
+
+
+class _BaseDecisionTree(TreeEstimatorBase):
+    """What the classifier and the regressor share: fitting, routing, inspection, pruning."""
+
+    # -- fitting -------------------------------------------------------------------------------
+
+    def fit(self, X, y, sample_weight=None):
+        """Grow the tree from the training data.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features), numeric; NaN = missing
+        y : array-like of shape (n_samples,): class labels (ints, strings or booleans) for the
+            classifier, finite numbers for the regressor
+        sample_weight : array-like of shape (n_samples,) or None
+
+        Returns
+        -------
+        self
+        """
+        validate_params(self, self._parameter_constraints)
+        name = type(self).__name__
+        names = feature_names_of(X)
+        X32 = check_X(X, name)
+        n_samples, n_features = X32.shape
+        y_enc, n_stats, class_w, target_attrs = self._encode_targets(y, n_samples, name)
+        sw = check_sample_weight(sample_weight, n_samples)
+        max_features = self._resolve_max_features(n_features)
+
+        if sw is None and class_w is None:
+            wmode, weights, w_total = UNIT, np.ones(1), float(n_samples)
+            min_weight_leaf = self.min_weight_fraction_leaf * n_samples
+        else:
+            full = np.ones(n_samples) if sw is None else sw
+            if class_w is not None:
+                full = full * class_w[y_enc]
+            w_total = float(np.sum(full))
+            if not np.any(full > 0):
+                raise ValueError("All sample weights are zero; at least one must be positive.")
+            min_weight_leaf = self.min_weight_fraction_leaf * w_total
+            keep = full != 0
+            if not keep.all():  # scikit-learn ignores samples of zero weight
+                X32, y_enc, full = X32[keep], y_enc[keep], full[keep]
+            if sw is None:
+                wmode, weights = BY_CLASS, np.ones(1)
+            else:
+                wmode, weights = PER_SAMPLE, np.ascontiguousarray(full)
+        class_w = np.ones(n_stats) if class_w is None else class_w
+
+        tree = self._grow(
+            X32,
+            y_enc,
+            n_stats,
+            wmode,
+            class_w,
+            weights,
+            w_total,
+            min_weight_leaf,
+            max_features,
+            n_samples,
+        )
+        if self.ccp_alpha > 0.0:
+            tree = prune_tree(tree, self.ccp_alpha)
+
+        for key, value in target_attrs.items():
+            setattr(self, key, value)
+        self.n_outputs_ = 1
+        self.n_features_in_ = n_features
+        if names is not None:
+            self.feature_names_in_ = names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self.max_features_ = max_features
+        self.tree_ = tree
+        return self
+
+    def _resolve_max_features(self, n_features):
+        mf = self.max_features
+        if mf is None:
+            return n_features
+        if mf == "sqrt":
+            return max(1, int(np.sqrt(n_features)))
+        if mf == "log2":
+            return max(1, int(np.log2(n_features)))
+        if isinstance(mf, numbers.Integral):
+            if mf > n_features:
+                raise ValueError(
+                    f"max_features must be in (0, n_features]: got {mf} with {n_features} features."
+                )
+            return int(mf)
+        return max(1, int(mf * n_features))
+
+    def _grow(
+        self,
+        X32,
+        y_enc,
+        n_classes,
+        wmode,
+        class_w,
+        weights,
+        w_total,
+        min_weight_leaf,
+        max_features,
+        n_samples_total,
+    ):
+        n, d = X32.shape
+        if isinstance(self.min_samples_leaf, numbers.Integral):
+            min_samples_leaf = int(self.min_samples_leaf)
+        else:
+            min_samples_leaf = int(math.ceil(self.min_samples_leaf * n_samples_total))
+        if isinstance(self.min_samples_split, numbers.Integral):
+            min_samples_split = int(self.min_samples_split)
+        else:
+            min_samples_split = max(2, int(math.ceil(self.min_samples_split * n_samples_total)))
+        min_samples_split = max(min_samples_split, 2 * min_samples_leaf)
+        max_depth = np.iinfo(np.int32).max if self.max_depth is None else int(self.max_depth)
+
+        crit = CRITERIA[self.criterion]
+        random_mode = self.splitter == "random"
+        rng = check_random_state(self.random_state)
+        seed = np.array([0, rng.randint(np.iinfo(np.int32).max)], dtype=np.uint64)
+        use_table = crit == ENTROPY and wmode == UNIT
+        table = xlogx_table(n) if use_table else np.zeros(1)
+
+        n_threads = numba.get_num_threads()
+        use_parallel = n_threads > 1 and n * d >= PARALLEL_MIN_CELLS
+        regression = crit == MSE
+        if regression:
+            label_dtype = np.float64  # the kernels carry y itself beside each feature
+        else:
+            label_dtype = np.uint8 if n_classes <= 256 else np.int32
+        labels = y_enc.astype(label_dtype)
+        order, values, sorted_labels = presort(X32, labels, n_threads if use_parallel else 1)
+        common = (
+            order,
+            values,
+            sorted_labels,
+            wmode,
+            class_w,
+            weights,
+            w_total,
+            n_classes,
+            crit,
+            random_mode,
+            max_features,
+            min_samples_split,
+            min_samples_leaf,
+            float(min_weight_leaf),
+            max_depth,
+            float(self.min_impurity_decrease),
+        )
+        if self.max_leaf_nodes is None and use_parallel:
+            # the top levels node by node with the features split between threads, then the
+            # subtrees below `defer_below` samples concurrently
+            defer_below = max(n // (8 * n_threads), 2_000)
+            build = ThreadedBuild(common, table, use_table, seed, n_threads)
+            node_i, node_f, node_v, depth = build.run(defer_below)
+        else:
+            scratch = workspace(n, d, n_classes, 1, label_dtype)
+            if self.max_leaf_nodes is None:
+                node_i, node_f, node_v, _, depth, _, _, _ = build_depth_first(
+                    *common, table, use_table, seed, *scratch, 0, n, 0, np.inf, 0
+                )
+            else:
+                node_i, node_f, node_v, _, depth = build_best_first(
+                    *common, int(self.max_leaf_nodes), table, use_table, seed, *scratch
+                )
+        node_count = node_i.shape[0]
+        n_values = 1 if regression else n_classes
+        tree = Tree(d, np.array([n_values]), 1)
+        tree.children_left = np.ascontiguousarray(node_i[:, 0])
+        tree.children_right = np.ascontiguousarray(node_i[:, 1])
+        tree.feature = np.ascontiguousarray(node_i[:, 2])
+        tree.n_node_samples = np.ascontiguousarray(node_i[:, 3])
+        tree.missing_go_to_left = node_i[:, 4].astype(np.uint8)
+        tree.threshold = np.ascontiguousarray(node_f[:, 0])
+        tree.impurity = np.ascontiguousarray(node_f[:, 1])
+        tree.weighted_n_node_samples = np.ascontiguousarray(node_f[:, 2])
+        tree.value = np.ascontiguousarray(node_v).reshape(node_count, 1, n_values)
+        tree.node_count = int(node_count)
+        tree.max_depth = int(depth)
+        return tree
+
+    # -- prediction ----------------------------------------------------------------------------
+
+    def _packed_tree(self):
+        # derived from tree_ and cached beside it (not in __dict__: predict must not change it)
+        tree = self.tree_
+        packed = _PACKED.get(tree)
+        if packed is None:
+            if self._estimator_type == "classifier":
+                per_node = np.argmax(tree.value[:, 0, :], axis=1)
+            else:
+                per_node = np.ascontiguousarray(tree.value[:, 0, 0])
+            packed = (pack_tree(tree), per_node)
+            _PACKED[tree] = packed
+        return packed
+
+    def apply(self, X):
+        """Index (in ``tree_``) of the leaf each sample ends up in."""
+        X32 = check_predict_X(self, X, type(self).__name__)
+        return apply_records(X32, self._packed_tree()[0], numba.get_num_threads())
+
+    def decision_path(self, X):
+        """Sparse CSR indicator (n_samples, node_count) of the nodes each sample goes through."""
+        import scipy.sparse
+
+        X32 = check_predict_X(self, X, type(self).__name__)
+        indptr, indices = decision_path_arrays(X32, self.tree_)
+        data = np.ones(indices.shape[0], dtype=np.intp)
+        return scipy.sparse.csr_matrix(
+            (data, indices, indptr), shape=(X32.shape[0], self.tree_.node_count)
+        )
+
+    # -- inspection ----------------------------------------------------------------------------
+
+    def get_depth(self):
+        """Depth of the tree (a single leaf has depth 0)."""
+        check_is_fitted(self)
+        return self.tree_.max_depth
+
+    def get_n_leaves(self):
+        """Number of leaves."""
+        check_is_fitted(self)
+        return self.tree_.n_leaves
+
+    @property
+    def feature_importances_(self):
+        """Normalised total weighted impurity decrease brought by each feature."""
+        check_is_fitted(self)
+        tree = self.tree_
+        internal = np.flatnonzero(tree.children_left >= 0)
+        w = tree.weighted_n_node_samples
+        imp = tree.impurity
+        left = tree.children_left[internal]
+        right = tree.children_right[internal]
+        decrease = w[internal] * imp[internal] - w[left] * imp[left] - w[right] * imp[right]
+        importances = np.zeros(tree.n_features, dtype=np.float64)
+        np.add.at(importances, tree.feature[internal], decrease)
+        importances /= w[0]
+        total = importances.sum()
+        if total > 0.0:
+            importances /= total
+        return importances
+
+    def cost_complexity_pruning_path(self, X, y, sample_weight=None):
+        """Effective alphas and total leaf impurities of minimal cost-complexity pruning.
+
+        Returns
+        -------
+        Bunch with ``ccp_alphas`` and ``impurities`` (ndarrays, increasing alphas).
+        """
+        full = type(self)(**{**self.get_params(), "ccp_alpha": 0.0})
+        full.fit(X, y, sample_weight)
+        alphas, impurities = pruning_path(full.tree_)
+        return Bunch(ccp_alphas=alphas, impurities=impurities)
+
+    # -- persistence (implemented in tree._serialize) -----------------------------------------
+
+    def to_dict(self):
+        """A JSON-able description of the fitted model (see ``tree._serialize``)."""
+        from tree._serialize import estimator_to_dict
+
+        return estimator_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, d):
+        """Rebuild a fitted model from ``to_dict``'s output, validating everything."""
+        from tree._serialize import estimator_from_dict
+
+        return estimator_from_dict(cls, d)
+
+
+class DecisionTree(_BaseDecisionTree):
+    """A CART decision-tree classifier (scikit-learn's ``DecisionTreeClassifier`` semantics).
+
+    Parameters
+    ----------
+    criterion : {"gini", "entropy", "log_loss"}, default "gini"
+        Impurity measure; "log_loss" and "entropy" are the same (Shannon entropy, in bits).
+    splitter : {"best", "random"}, default "best"
+        "best" evaluates every split position of the candidate features; "random" draws one
+        threshold uniformly between the node's minimum and maximum of each candidate feature.
+    max_depth : int or None, default None
+        Maximum depth; None grows until the leaves are pure or too small.
+    min_samples_split : int or float, default 2
+        Minimum samples to split a node (a float is a fraction of n_samples, rounded up).
+    min_samples_leaf : int or float, default 1
+        Minimum samples in each child (a float is a fraction of n_samples, rounded up).
+    min_weight_fraction_leaf : float, default 0.0
+        Minimum fraction of the total sample weight in each child.
+    max_features : int, float, {"sqrt", "log2"} or None, default None
+        Number of features considered per split; None means all.
+    random_state : int, RandomState or None, default None
+        Seeds the feature draws (``max_features``) and the random splitter.
+    max_leaf_nodes : int or None, default None
+        Grow best-first (largest impurity decrease first) up to this many leaves.
+    min_impurity_decrease : float, default 0.0
+        Split only when ``N_t / N * (impurity - N_tR / N_t * right - N_tL / N_t * left)`` is at
+        least this (weighted counts).
+    class_weight : dict, "balanced" or None, default None
+        Weights of the classes, multiplied into ``sample_weight``.
+    ccp_alpha : float, default 0.0
+        Complexity parameter of minimal cost-complexity pruning (0: no pruning).
+
+    Notes
+    -----
+    Thresholds are midpoints ``a/2 + b/2`` of consecutive distinct feature values (as float32,
+    like scikit-learn) and ``x <= threshold`` goes left. Values closer than 1e-7 are one value.
+    **Ties** between candidate splits of equal improvement are broken deterministically: the
+    lowest feature index wins, then (for a feature with missing values in the node) sending the
+    missing values right before left, then the lowest threshold. (With entropy, improvements
+    equal only up to rounding are ordered by their rounded values.) With ``max_features=None``
+    and ``splitter="best"`` no random number is used, so the tree never depends on
+    ``random_state``.
+
+    Missing values (NaN) in X follow scikit-learn's rules: each split tries the node's missing
+    values on either side and keeps the better; a node that saw none in training sends them to
+    the child with more samples. A split may then have threshold ``inf`` ("all values left,
+    missing right").
+    Samples of zero weight are ignored, as in scikit-learn; negative weights are rejected.
+
+    Attributes
+    ----------
+    classes_ : ndarray of the sorted class labels
+    n_classes_ : int
+    n_outputs_ : int (always 1)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str, only when X had string column names
+    max_features_ : int
+    tree_ : tree._tree.Tree with scikit-learn's array names
+    feature_importances_ : ndarray (normalised total impurity decrease per feature)
+    """
+
+    _parameter_constraints = {
+        "criterion": [Options("gini", "entropy", "log_loss")],
+        "splitter": [Options("best", "random")],
+        "max_depth": [Interval("int", 1, None, "left"), NoneOk()],
+        "min_samples_split": [
+            Interval("int", 2, None, "left"),
+            Interval("real_not_int", 0.0, 1.0, "right"),
+        ],
+        "min_samples_leaf": [
+            Interval("int", 1, None, "left"),
+            Interval("real_not_int", 0.0, 1.0, "neither"),
+        ],
+        "min_weight_fraction_leaf": [Interval("real", 0.0, 0.5, "both")],
+        "max_features": [
+            Interval("int", 1, None, "left"),
+            Interval("real_not_int", 0.0, 1.0, "right"),
+            Options("sqrt", "log2"),
+            NoneOk(),
+        ],
+        "random_state": RANDOM_STATE,
+        "max_leaf_nodes": [Interval("int", 2, None, "left"), NoneOk()],
+        "min_impurity_decrease": [Interval("real", 0.0, None, "left")],
+        "class_weight": [InstanceOf(dict, label="a dict"), Options("balanced"), NoneOk()],
+        "ccp_alpha": [Interval("real", 0.0, None, "left")],
+    }
+
+    def __init__(
+        self,
+        *,
+        criterion="gini",
+        splitter="best",
+        max_depth=None,
+        min_samples_split=2,
+        min_samples_leaf=1,
+        min_weight_fraction_leaf=0.0,
+        max_features=None,
+        random_state=None,
+        max_leaf_nodes=None,
+        min_impurity_decrease=0.0,
+        class_weight=None,
+        ccp_alpha=0.0,
+    ):
+        self.criterion = criterion
+        self.splitter = splitter
+        self.max_depth = max_depth
+        self.min_samples_split = min_samples_split
+        self.min_samples_leaf = min_samples_leaf
+        self.min_weight_fraction_leaf = min_weight_fraction_leaf
+        self.max_features = max_features
+        self.random_state = random_state
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_impurity_decrease = min_impurity_decrease
+        self.class_weight = class_weight
+        self.ccp_alpha = ccp_alpha
+
+    def _encode_targets(self, y, n_samples, name):
+        classes, y_enc = check_classification_y(y, n_samples, name)
+        attrs = {"classes_": classes, "n_classes_": int(len(classes))}
+        return y_enc, len(classes), self._class_weights(classes, y_enc), attrs
+
+    def _class_weights(self, classes, y_enc):
+        if self.class_weight is None:
+            return None
+        if self.class_weight == "balanced":
+            counts = np.bincount(y_enc, minlength=len(classes)).astype(np.float64)
+            return len(y_enc) / (len(classes) * counts)
+        weights = np.ones(len(classes), dtype=np.float64)
+        known = {c.item() if hasattr(c, "item") else c: i for i, c in enumerate(classes)}
+        unknown = [key for key in self.class_weight if key not in known]
+        if unknown:
+            raise ValueError(
+                f"The classes, {unknown}, are not in class_weight's labels; y has classes "
+                f"{list(known)}."
+            )
+        for key, value in self.class_weight.items():
+            weights[known[key]] = float(value)
+        return weights
+
+    def predict_proba(self, X):
+        """Class probabilities: the weighted class fractions of each sample's leaf."""
+        leaves = self.apply(X)
+        return self.tree_.value[leaves, 0, :]
+
+    def predict_log_proba(self, X):
+        """Natural log of ``predict_proba`` (-inf for a zero probability)."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """The most probable class of each sample (first class on ties)."""
+        leaves = self.apply(X)
+        node_class = self._packed_tree()[1]
+        return self.classes_.take(node_class[leaves])
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy (weighted by ``sample_weight`` when given)."""
+        predicted = self.predict(X)
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        if y.shape[0] != predicted.shape[0]:
+            raise ValueError(
+                f"X and y have inconsistent numbers of samples: {predicted.shape[0]} and "
+                f"{y.shape[0]}."
+            )
+        correct = (predicted == y).astype(np.float64)
+        w = check_sample_weight(sample_weight, correct.shape[0])
+        return float(np.average(correct, weights=w))
+
+
+DecisionTreeClassifier = DecisionTree
+
+
+class DecisionTreeRegressor(_BaseDecisionTree):
+    """A CART regression tree (scikit-learn's ``DecisionTreeRegressor`` semantics).
+
+    Parameters are the classifier's (see ``DecisionTree``) without ``class_weight``;
+    ``criterion`` is "squared_error" or "friedman_mse" (which scikit-learn 1.9 maps to
+    "squared_error": the two always chose the same splits). A leaf predicts the weighted mean
+    of its training targets; ``tree_.value`` has shape ``(node_count, 1, 1)`` and
+    ``tree_.impurity`` is the weighted variance. The same deterministic tie rule applies:
+    lowest feature index, then lowest threshold.
+
+    Not implemented yet: ``criterion="absolute_error"``.
+    """
+
+    _estimator_type = "regressor"
+
+    _parameter_constraints = {
+        **DecisionTree._parameter_constraints,
+        "criterion": [Options("squared_error", "friedman_mse")],
+    }
+    del _parameter_constraints["class_weight"]
+
+    def __init__(
+        self,
+        *,
+        criterion="squared_error",
+        splitter="best",
+        max_depth=None,
+        min_samples_split=2,
+        min_samples_leaf=1,
+        min_weight_fraction_leaf=0.0,
+        max_features=None,
+        random_state=None,
+        max_leaf_nodes=None,
+        min_impurity_decrease=0.0,
+        ccp_alpha=0.0,
+    ):
+        self.criterion = criterion
+        self.splitter = splitter
+        self.max_depth = max_depth
+        self.min_samples_split = min_samples_split
+        self.min_samples_leaf = min_samples_leaf
+        self.min_weight_fraction_leaf = min_weight_fraction_leaf
+        self.max_features = max_features
+        self.random_state = random_state
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_impurity_decrease = min_impurity_decrease
+        self.ccp_alpha = ccp_alpha
+
+    def _encode_targets(self, y, n_samples, name):
+        return check_regression_y(y, n_samples, name), 2, None, {}
+
+    def predict(self, X):
+        """The weighted mean target of each sample's leaf."""
+        leaves = self.apply(X)
+        return self._packed_tree()[1][leaves]
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R^2 (weighted by ``sample_weight`` when given)."""
+        predicted = self.predict(X)
+        y = check_regression_y(y, predicted.shape[0], type(self).__name__)
+        w = check_sample_weight(sample_weight, y.shape[0])
+        w = np.ones_like(y) if w is None else w
+        residual = np.sum(w * (y - predicted) ** 2)
+        total = np.sum(w * (y - np.average(y, weights=w)) ** 2)
+        if total == 0.0:
+            return 1.0 if residual == 0.0 else 0.0
+        return float(1.0 - residual / total)
