@@ -70,6 +70,18 @@ def _next_value(pos, i, neg, j):
 
 
 @njit(cache=True, nogil=True)
+def _skip_value(values, i, v):
+    """Walk down the ascending ``values`` from index ``i`` past those equal to ``v``.
+
+    Returns the next index (-1 at the end) and how many were passed.
+    """
+    start = i
+    while i >= 0 and values[i] == v:
+        i -= 1
+    return i, start - i
+
+
+@njit(cache=True, nogil=True)
 def counts_from_sorted(pos, neg):
     """Counts at every distinct threshold from the ascending scores of each class.
 
@@ -87,12 +99,10 @@ def counts_from_sorted(pos, neg):
     k = 0
     while i >= 0 or j >= 0:
         v = _next_value(pos, i, neg, j)
-        while i >= 0 and pos[i] == v:
-            tp += 1
-            i -= 1
-        while j >= 0 and neg[j] == v:
-            fp += 1
-            j -= 1
+        i, n_pos = _skip_value(pos, i, v)
+        j, n_neg = _skip_value(neg, j, v)
+        tp += n_pos
+        fp += n_neg
         thresholds[k] = v
         tps[k] = tp
         fps[k] = fp
@@ -115,12 +125,10 @@ def roc_area_from_sorted(pos, neg):
         v = _next_value(pos, i, neg, j)
         tp_prev = tp
         fp_prev = fp
-        while i >= 0 and pos[i] == v:
-            tp += 1
-            i -= 1
-        while j >= 0 and neg[j] == v:
-            fp += 1
-            j -= 1
+        i, n_pos = _skip_value(pos, i, v)
+        j, n_neg = _skip_value(neg, j, v)
+        tp += n_pos
+        fp += n_neg
         twice_area += float(fp - fp_prev) * float(tp + tp_prev)
     return twice_area / (2.0 * float(tp) * float(fp))
 
@@ -136,12 +144,10 @@ def average_precision_from_sorted(pos, neg):
     while i >= 0 or j >= 0:
         v = _next_value(pos, i, neg, j)
         tp_prev = tp
-        while i >= 0 and pos[i] == v:
-            tp += 1
-            i -= 1
-        while j >= 0 and neg[j] == v:
-            fp += 1
-            j -= 1
+        i, n_pos = _skip_value(pos, i, v)
+        j, n_neg = _skip_value(neg, j, v)
+        tp += n_pos
+        fp += n_neg
         if tp > tp_prev:
             total += float(tp - tp_prev) * (float(tp) / float(tp + fp))
     return total / float(pos.shape[0])

@@ -64,6 +64,36 @@ def _chance_line(ax, xs, ys, label, chance_level_kw):
     return ax.plot(xs, ys, **style)[0]
 
 
+class _CurveDisplay:
+    """What the ROC and precision-recall displays share: drawing one curve on the unit square."""
+
+    def _draw(self, ax, x, y, style, *, axis_names, chance, chance_level_kw, despine, legend_loc):
+        """Draw the curve ``(x, y)`` and, when ``chance`` is ``(ys, label)``, the chance line.
+
+        Sets ``line_``, ``chance_level_``, ``figure_`` and ``ax_``; returns the display.
+        """
+        fig, ax = _axes(ax)
+        self.line_ = ax.plot(x, y, **style)[0]
+        suffix = f" (Positive label: {self.pos_label})" if self.pos_label is not None else ""
+        ax.set(
+            xlabel=axis_names[0] + suffix,
+            ylabel=axis_names[1] + suffix,
+            xlim=(-0.01, 1.01),
+            ylim=(-0.01, 1.01),
+            aspect="equal",
+        )
+        self.chance_level_ = None
+        if chance is not None:
+            chance_ys, chance_label = chance
+            self.chance_level_ = _chance_line(ax, (0, 1), chance_ys, chance_label, chance_level_kw)
+        if despine:
+            _despine(ax)
+        if style.get("label") is not None or self.chance_level_ is not None:
+            ax.legend(loc=legend_loc)
+        self.figure_, self.ax_ = fig, ax
+        return self
+
+
 class ConfusionMatrixDisplay:
     """A confusion matrix as an image with one text per cell.
 
@@ -183,7 +213,7 @@ class ConfusionMatrixDisplay:
         return cls.from_predictions(y, estimator.predict(X), **kwargs)
 
 
-class RocCurveDisplay:
+class RocCurveDisplay(_CurveDisplay):
     """A ROC curve with its AUC in the legend and the chance diagonal.
 
     Parameters
@@ -218,29 +248,20 @@ class RocCurveDisplay:
         despine=False,
     ):
         """Draw the curve (and the chance diagonal); returns the display."""
-        fig, ax = _axes(ax)
         name = self.name if name is None else name
         style = {"label": _legend_label(name, "AUC", self.roc_auc), **(curve_kwargs or {})}
-        self.line_ = ax.plot(self.fpr, self.tpr, **style)[0]
-        suffix = f" (Positive label: {self.pos_label})" if self.pos_label is not None else ""
-        ax.set(
-            xlabel="False Positive Rate" + suffix,
-            ylabel="True Positive Rate" + suffix,
-            xlim=(-0.01, 1.01),
-            ylim=(-0.01, 1.01),
-            aspect="equal",
+        chance = ((0, 1), "Chance level (AUC = 0.5)") if plot_chance_level else None
+        return self._draw(
+            ax,
+            self.fpr,
+            self.tpr,
+            style,
+            axis_names=("False Positive Rate", "True Positive Rate"),
+            chance=chance,
+            chance_level_kw=chance_level_kw,
+            despine=despine,
+            legend_loc="lower right",
         )
-        self.chance_level_ = None
-        if plot_chance_level:
-            self.chance_level_ = _chance_line(
-                ax, (0, 1), (0, 1), "Chance level (AUC = 0.5)", chance_level_kw
-            )
-        if despine:
-            _despine(ax)
-        if style.get("label") is not None or plot_chance_level:
-            ax.legend(loc="lower right")
-        self.figure_, self.ax_ = fig, ax
-        return self
 
     @classmethod
     def from_predictions(
@@ -313,7 +334,7 @@ class RocCurveDisplay:
         )
 
 
-class PrecisionRecallDisplay:
+class PrecisionRecallDisplay(_CurveDisplay):
     """A precision-recall curve with its average precision in the legend and the prevalence.
 
     Parameters
@@ -358,38 +379,27 @@ class PrecisionRecallDisplay:
         despine=False,
     ):
         """Draw the curve as a step function (and the prevalence line); returns the display."""
-        fig, ax = _axes(ax)
         name = self.name if name is None else name
         style = {
             "drawstyle": "steps-post",
             "label": _legend_label(name, "AP", self.average_precision),
             **(curve_kwargs or {}),
         }
-        self.line_ = ax.plot(self.recall, self.precision, **style)[0]
-        suffix = f" (Positive label: {self.pos_label})" if self.pos_label is not None else ""
-        ax.set(
-            xlabel="Recall" + suffix,
-            ylabel="Precision" + suffix,
-            xlim=(-0.01, 1.01),
-            ylim=(-0.01, 1.01),
-            aspect="equal",
+        prevalence = self.prevalence_pos_label
+        chance = None
+        if plot_chance_level and prevalence is not None:
+            chance = ((prevalence, prevalence), f"Chance level (AP = {prevalence:0.2f})")
+        return self._draw(
+            ax,
+            self.recall,
+            self.precision,
+            style,
+            axis_names=("Recall", "Precision"),
+            chance=chance,
+            chance_level_kw=chance_level_kw,
+            despine=despine,
+            legend_loc="lower left",
         )
-        self.chance_level_ = None
-        if plot_chance_level and self.prevalence_pos_label is not None:
-            prevalence = self.prevalence_pos_label
-            self.chance_level_ = _chance_line(
-                ax,
-                (0, 1),
-                (prevalence, prevalence),
-                f"Chance level (AP = {prevalence:0.2f})",
-                chance_level_kw,
-            )
-        if despine:
-            _despine(ax)
-        if style.get("label") is not None or self.chance_level_ is not None:
-            ax.legend(loc="lower left")
-        self.figure_, self.ax_ = fig, ax
-        return self
 
     @classmethod
     def from_predictions(

@@ -116,6 +116,18 @@ def _tp_change_points(tps):
 # ----------------------------------------------------------------------------- curves
 
 
+def _rate(counts, samples, rate_name):
+    """Cumulative ``counts`` over their total; all NaN (with a warning) when the total is 0."""
+    if counts[-1] <= 0:
+        warnings.warn(
+            f"No {samples} samples in y_true, {rate_name} value should be meaningless",
+            UndefinedMetricWarning,
+            stacklevel=3,  # the caller of roc_curve
+        )
+        return np.full(counts.shape, np.nan)
+    return counts / counts[-1]
+
+
 def roc_curve(y_true, y_score, *, pos_label=None, sample_weight=None, drop_intermediate=True):
     """Receiver operating characteristic: false and true positive rates at each threshold.
 
@@ -135,24 +147,8 @@ def roc_curve(y_true, y_score, *, pos_label=None, sample_weight=None, drop_inter
     tps = np.concatenate([[0.0], tps])
     fps = np.concatenate([[0.0], fps])
     thresholds = np.concatenate([[np.inf], thresholds])
-    if fps[-1] <= 0:
-        warnings.warn(
-            "No negative samples in y_true, false positive value should be meaningless",
-            UndefinedMetricWarning,
-            stacklevel=2,
-        )
-        fpr = np.full(fps.shape, np.nan)
-    else:
-        fpr = fps / fps[-1]
-    if tps[-1] <= 0:
-        warnings.warn(
-            "No positive samples in y_true, true positive value should be meaningless",
-            UndefinedMetricWarning,
-            stacklevel=2,
-        )
-        tpr = np.full(tps.shape, np.nan)
-    else:
-        tpr = tps / tps[-1]
+    fpr = _rate(fps, "negative", "false positive")
+    tpr = _rate(tps, "positive", "true positive")
     return fpr, tpr, thresholds
 
 
@@ -368,6 +364,18 @@ def _one_vs_one_auc(codes, y_score, average):
     return float(np.average(pair_scores, weights=prevalence))
 
 
+def _check_scored_labels(y_true, y_score, sample_weight):
+    """Validate the input of the AUC and AP scores: (y_true, its target type, y_score, weight)."""
+    y_true = to_1d(y_true, "y_true")
+    y_type = type_of_target(y_true, "y_true")
+    y_score = to_2d_float(y_score, "y_score")
+    check_consistent_length(y_true, y_score, sample_weight)
+    if y_true.shape[0] == 0:
+        raise ValueError("Found empty input array (y_true, y_score); need at least 1 sample.")
+    weight = check_sample_weight(sample_weight, y_true.shape[0], allow_all_zero=True)
+    return y_true, y_type, y_score, weight
+
+
 def roc_auc_score(
     y_true,
     y_score,
@@ -389,13 +397,7 @@ def roc_auc_score(
     check_option(multi_class, "multi_class", ("raise", "ovr", "ovo"))
     if max_fpr is not None and not (isinstance(max_fpr, Real) and 0 < max_fpr <= 1):
         raise InvalidParameterError(f"Expected max_fpr in range (0, 1], got: {max_fpr!r}")
-    y_true = to_1d(y_true, "y_true")
-    y_type = type_of_target(y_true, "y_true")
-    y_score = to_2d_float(y_score, "y_score")
-    check_consistent_length(y_true, y_score, sample_weight)
-    if y_true.shape[0] == 0:
-        raise ValueError("Found empty input array (y_true, y_score); need at least 1 sample.")
-    weight = check_sample_weight(sample_weight, y_true.shape[0], allow_all_zero=True)
+    y_true, y_type, y_score, weight = _check_scored_labels(y_true, y_score, sample_weight)
     if y_type == "multiclass" or (
         y_type == "binary" and y_score.ndim == 2 and y_score.shape[1] > 2
     ):
@@ -448,13 +450,7 @@ def average_precision_score(y_true, y_score, *, average="macro", pos_label=1, sa
     (n_samples, n_classes) and is averaged one-vs-rest ("micro", "macro", "weighted", None).
     """
     check_option(average, "average", (None, "micro", "macro", "weighted", "samples"))
-    y_true = to_1d(y_true, "y_true")
-    y_type = type_of_target(y_true, "y_true")
-    y_score = to_2d_float(y_score, "y_score")
-    check_consistent_length(y_true, y_score, sample_weight)
-    if y_true.shape[0] == 0:
-        raise ValueError("Found empty input array (y_true, y_score); need at least 1 sample.")
-    weight = check_sample_weight(sample_weight, y_true.shape[0], allow_all_zero=True)
+    y_true, y_type, y_score, weight = _check_scored_labels(y_true, y_score, sample_weight)
     present = unique_values(y_true)
     if y_type == "binary":
         if present.shape[0] == 2 and not any(pos_label == p for p in present.tolist()):

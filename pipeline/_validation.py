@@ -35,20 +35,22 @@ def _check_not_sparse(X, who):
         )
 
 
+def _check_not_empty(shape, who, axes):
+    """Reject a 2-D ``shape`` with no samples (axis 0) or no features (axis 1), checked in order."""
+    for axis in axes:
+        if shape[axis] == 0:
+            what = "sample(s)" if axis == 0 else "feature(s)"
+            raise ValueError(
+                f"{who}: Found array with 0 {what} (shape={shape}) while a minimum of 1 is "
+                "required."
+            )
+
+
 def check_2d(X, who):
     """Reject sparse, 1-D, empty and complex input; returns X as DataFrame or ndarray."""
     _check_not_sparse(X, who)
     if is_dataframe(X):
-        if X.shape[1] == 0:
-            raise ValueError(
-                f"{who}: Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 "
-                "is required."
-            )
-        if X.shape[0] == 0:
-            raise ValueError(
-                f"{who}: Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
-                "is required."
-            )
+        _check_not_empty(X.shape, who, axes=(1, 0))
         return X
     if isinstance(X, pd.Series):
         raise ValueError(
@@ -65,16 +67,7 @@ def check_2d(X, who):
             "Reshape your data: X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for "
             "a single sample."
         )
-    if arr.shape[0] == 0:
-        raise ValueError(
-            f"{who}: Found array with 0 sample(s) (shape={arr.shape}) while a minimum of 1 is "
-            "required."
-        )
-    if arr.shape[1] == 0:
-        raise ValueError(
-            f"{who}: Found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is "
-            "required."
-        )
+    _check_not_empty(arr.shape, who, axes=(0, 1))
     if arr.dtype.kind == "c":
         raise ValueError(f"{who}: Complex data not supported; got dtype {arr.dtype}.")
     return arr

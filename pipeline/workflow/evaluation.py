@@ -129,6 +129,30 @@ def write_plots(
         _save(fig, folder / "tree.png", dpi)
 
 
+def write_report(folder, model, frame, features, target, config, title):
+    """Score ``model`` on ``frame``, write ``folder/metrics.json`` and the plots.
+
+    ``config`` supplies ``model.positive_class`` and ``plots`` (``dpi``, ``tree_max_depth``);
+    ``title`` ends each plot title. Returns the report of :func:`score`.
+    """
+    from pipeline.workflow.fsutil import atomic_write_json
+
+    positive = config["model"]["positive_class"]
+    report, arrays = score(model, frame, features, target, positive)
+    atomic_write_json(Path(folder) / "metrics.json", report)
+    write_plots(
+        folder,
+        arrays,
+        positive,
+        config["plots"]["dpi"],
+        model=model,
+        feature_names=transformed_feature_names(model),
+        tree_max_depth=config["plots"]["tree_max_depth"],
+        title=title,
+    )
+    return report
+
+
 def final_estimator(model):
     """The last step of a pipeline (the tree), or the model itself."""
     steps = getattr(model, "steps", None)

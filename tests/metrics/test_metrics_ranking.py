@@ -29,43 +29,22 @@ def probabilities(draw, min_classes=3, max_classes=4, max_size=30, all_present=T
     return np.array(y), raw / raw.sum(axis=1, keepdims=True), weight
 
 
+# det_curve warns differently from scikit-learn on degenerate input: only values are compared.
+@pytest.mark.parametrize(
+    ("name", "same_warnings"),
+    [("roc_curve", True), ("precision_recall_curve", True), ("det_curve", False)],
+)
 @given(scored_binary(), st.booleans())
-def test_roc_curve_matches_sklearn(data, drop_intermediate):
+def test_curve_matches_sklearn(name, same_warnings, data, drop_intermediate):
     y_true, y_score, weight = data
     compare(
-        metrics.roc_curve,
-        skm.roc_curve,
+        getattr(metrics, name),
+        getattr(skm, name),
         y_true,
         y_score,
         sample_weight=weight,
         drop_intermediate=drop_intermediate,
-    )
-
-
-@given(scored_binary(), st.booleans())
-def test_precision_recall_curve_matches_sklearn(data, drop_intermediate):
-    y_true, y_score, weight = data
-    compare(
-        metrics.precision_recall_curve,
-        skm.precision_recall_curve,
-        y_true,
-        y_score,
-        sample_weight=weight,
-        drop_intermediate=drop_intermediate,
-    )
-
-
-@given(scored_binary(), st.booleans())
-def test_det_curve_matches_sklearn(data, drop_intermediate):
-    y_true, y_score, weight = data
-    compare(
-        metrics.det_curve,
-        skm.det_curve,
-        y_true,
-        y_score,
-        sample_weight=weight,
-        drop_intermediate=drop_intermediate,
-        same_warnings=False,
+        same_warnings=same_warnings,
     )
 
 
@@ -156,20 +135,13 @@ def test_log_loss_matches_sklearn(data, normalize, binary_column):
 @given(probabilities(min_classes=2, all_present=False), st.sampled_from(["auto", True, False]))
 def test_brier_score_matches_sklearn(data, scale_by_half):
     y_true, proba, weight = data
-    compare(
-        metrics.brier_score_loss,
-        skm.brier_score_loss,
-        y_true,
-        proba,
-        sample_weight=weight,
-        scale_by_half=scale_by_half,
-    )
-    if proba.shape[1] == 2:
+    # Two columns are also given as the positive column alone.
+    for scores in [proba] + ([proba[:, 1]] if proba.shape[1] == 2 else []):
         compare(
             metrics.brier_score_loss,
             skm.brier_score_loss,
             y_true,
-            proba[:, 1],
+            scores,
             sample_weight=weight,
             scale_by_half=scale_by_half,
         )

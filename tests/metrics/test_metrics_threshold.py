@@ -46,29 +46,18 @@ def test_precision_recall_f1_match_sklearn(data, average, zero_division, name):
 )
 def test_fbeta_and_support_match_sklearn(data, average, beta, zero_division):
     y_true, y_pred, weight, kind = data
-    pos_label = _pos_label(kind, y_true)
-    compare(
-        metrics.fbeta_score,
-        skm.fbeta_score,
-        y_true,
-        y_pred,
-        beta=beta,
-        average=average,
-        sample_weight=weight,
-        zero_division=zero_division,
-        pos_label=pos_label,
-    )
-    compare(
-        metrics.precision_recall_fscore_support,
-        skm.precision_recall_fscore_support,
-        y_true,
-        y_pred,
-        beta=beta,
-        average=average,
-        sample_weight=weight,
-        zero_division=zero_division,
-        pos_label=pos_label,
-    )
+    for name in ("fbeta_score", "precision_recall_fscore_support"):
+        compare(
+            getattr(metrics, name),
+            getattr(skm, name),
+            y_true,
+            y_pred,
+            beta=beta,
+            average=average,
+            sample_weight=weight,
+            zero_division=zero_division,
+            pos_label=_pos_label(kind, y_true),
+        )
 
 
 @given(label_pairs(max_classes=5), st.sampled_from([None, "micro", "macro", "weighted"]), st.data())
@@ -89,29 +78,19 @@ def test_prf_with_explicit_labels_matches_sklearn(data, average, draw):
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "flag"), [("accuracy_score", "normalize"), ("balanced_accuracy_score", "adjusted")]
+)
 @given(label_pairs(), st.booleans())
-def test_accuracy_matches_sklearn(data, normalize):
+def test_accuracy_matches_sklearn(name, flag, data, flag_value):
     y_true, y_pred, weight, _ = data
     compare(
-        metrics.accuracy_score,
-        skm.accuracy_score,
+        getattr(metrics, name),
+        getattr(skm, name),
         y_true,
         y_pred,
-        normalize=normalize,
         sample_weight=weight,
-    )
-
-
-@given(label_pairs(), st.booleans())
-def test_balanced_accuracy_matches_sklearn(data, adjusted):
-    y_true, y_pred, weight, _ = data
-    compare(
-        metrics.balanced_accuracy_score,
-        skm.balanced_accuracy_score,
-        y_true,
-        y_pred,
-        adjusted=adjusted,
-        sample_weight=weight,
+        **{flag: flag_value},
     )
 
 

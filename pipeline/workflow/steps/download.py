@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from pipeline.workflow.errors import DownloadError
+from pipeline.workflow.fsutil import file_sha256
 
 NAME = "download"
 OUTPUTS = ("raw_data",)
@@ -41,15 +42,7 @@ def fingerprint(config):
     if urllib.parse.urlsplit(url).scheme in ("http", "https"):
         return None
     path = local_source_path(url)
-    return {"source_sha256": _sha256_of(path)} if path.is_file() else {"missing": str(path)}
-
-
-def _sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return {"source_sha256": file_sha256(path)} if path.is_file() else {"missing": str(path)}
 
 
 def bundled_path(name):
@@ -87,31 +80,32 @@ def target_name(url):
     return safe or "data"
 
 
+def _copy_and_hash(source, sink):
+    """Copy the readable ``source`` into ``sink`` in chunks; returns (sha256 hex, size)."""
+    digest, size = hashlib.sha256(), 0
+    for chunk in iter(lambda: source.read(CHUNK), b""):
+        digest.update(chunk)
+        sink.write(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
 def _copy_local(path, destination):
     if not path.is_file():
         raise DownloadError(f"data file {str(path)!r} does not exist")
-    digest, size = hashlib.sha256(), 0
     with open(path, "rb") as source, open(destination, "wb") as sink:
-        for chunk in iter(lambda: source.read(CHUNK), b""):
-            digest.update(chunk)
-            sink.write(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
+        return _copy_and_hash(source, sink)
 
 
 def _stream_http(url, destination, timeout):
     request = urllib.request.Request(url, headers={"User-Agent": "cartflow-download"})
-    digest, size = hashlib.sha256(), 0
     with urllib.request.urlopen(request, timeout=timeout) as response:
         expected = response.headers.get("Content-Length")
         with open(destination, "wb") as sink:
-            for chunk in iter(lambda: response.read(CHUNK), b""):
-                digest.update(chunk)
-                sink.write(chunk)
-                size += len(chunk)
+            sha256, size = _copy_and_hash(response, sink)
     if expected is not None and expected.isdigit() and int(expected) != size:
         raise OSError(f"connection closed after {size} of {expected} bytes")
-    return digest.hexdigest(), size
+    return sha256, size
 
 
 def _retryable(exc):

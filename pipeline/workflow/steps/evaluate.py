@@ -10,7 +10,6 @@ raises :class:`GateError`, so ``cartflow run`` exits non-zero.
 import json
 
 from pipeline.workflow.errors import GateError
-from pipeline.workflow.fsutil import atomic_write_json
 from pipeline.workflow.steps._common import features_and_target, read_table
 
 NAME = "evaluate"
@@ -39,19 +38,8 @@ def run(ctx):
     features, target = features_and_target(config)
     model, _ = load_model(ctx.input_path("model"))
     frame = read_table(ctx.input_path("test"))
-    positive = config["model"]["positive_class"]
-    report, arrays = evaluation.score(model, frame, features, target, positive)
-    folder = ctx.output_dir("evaluation")
-    atomic_write_json(folder / "metrics.json", report)
-    evaluation.write_plots(
-        folder,
-        arrays,
-        positive,
-        config["plots"]["dpi"],
-        model=model,
-        feature_names=evaluation.transformed_feature_names(model),
-        tree_max_depth=config["plots"]["tree_max_depth"],
-        title="(test)",
+    report = evaluation.write_report(
+        ctx.output_dir("evaluation"), model, frame, features, target, config, "(test)"
     )
     ctx.rows = len(frame)
     ctx.metrics = {f"test_{name}": report[name] for name in evaluation.METRIC_NAMES}

@@ -7,7 +7,6 @@ with :func:`pipeline.workflow.export.export_model`.
 """
 
 from pipeline.workflow.config import config_sha256
-from pipeline.workflow.fsutil import atomic_write_json
 from pipeline.workflow.steps._common import TABLE_FILE, features_and_target, read_table
 from pipeline.workflow.steps.segregate import split
 
@@ -54,19 +53,8 @@ def run(ctx):
         evaluation.final_estimator(model).get_n_leaves(),
     )
 
-    positive = config["model"]["positive_class"]
-    report, arrays = evaluation.score(model, val_frame, features, target, positive)
-    report_folder = ctx.output_dir("validation")
-    atomic_write_json(report_folder / "metrics.json", report)
-    evaluation.write_plots(
-        report_folder,
-        arrays,
-        positive,
-        config["plots"]["dpi"],
-        model=model,
-        feature_names=evaluation.transformed_feature_names(model),
-        tree_max_depth=config["plots"]["tree_max_depth"],
-        title="(validation)",
+    report = evaluation.write_report(
+        ctx.output_dir("validation"), model, val_frame, features, target, config, "(validation)"
     )
     export_folder = ctx.output_dir("model_export")
     description = export_model(
@@ -76,7 +64,7 @@ def run(ctx):
         features=features,
         training_data_sha256=ctx.inputs["train"].files[TABLE_FILE],
         config_sha256=config_sha256(params(config)),
-        positive_class=positive,
+        positive_class=config["model"]["positive_class"],
     )
     ctx.rows = len(fit_frame)
     ctx.metrics = {f"val_{name}": report[name] for name in evaluation.METRIC_NAMES}
