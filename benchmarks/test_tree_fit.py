@@ -80,6 +80,33 @@ def test_fit_speed(benchmark, criterion, max_depth, n):
     assert abs(ours.score(X, y) - theirs.score(X, y)) < 0.01
 
 
+@pytest.mark.parametrize("n", [1_000_000] if FULL else [20_000])
+def test_regressor_absolute_error_fit_speed(benchmark, n):
+    # scikit-learn's absolute error is O(n log n) per node and feature too (a Fenwick tree
+    # over the y ranks, re-sorted per feature): the target is to be at least as fast
+    X, y = make_regression(n_samples=n, n_features=20, n_informative=10, random_state=0)
+    X = X.astype(np.float32)
+    OurRegressor(criterion="absolute_error").fit(X[:20_000], y[:20_000])  # compile
+    OurRegressor(criterion="absolute_error").fit(X[:2_000], y[:2_000])
+    ours = benchmark.pedantic(
+        lambda: OurRegressor(criterion="absolute_error").fit(X, y),
+        rounds=ROUNDS[n],
+        iterations=1,
+        warmup_rounds=0,
+    )
+    theirs = DecisionTreeRegressor(criterion="absolute_error", random_state=0)
+    sk_seconds = _median_seconds(lambda: theirs.fit(X, y), ROUNDS[n])
+    if benchmark.stats is not None:
+        our_seconds = benchmark.stats.stats.median
+        benchmark.extra_info.update(sklearn_median_s=sk_seconds, speedup=sk_seconds / our_seconds)
+        print(
+            f"\nregressor fit absolute_error depth=None n={n}: ours {our_seconds:.3f} s, "
+            f"sklearn {sk_seconds:.3f} s, x{sk_seconds / our_seconds:.1f}"
+        )
+    sample = slice(0, 20_000)
+    assert abs(ours.score(X[sample], y[sample]) - theirs.score(X[sample], y[sample])) < 0.01
+
+
 # VmHWM (peak RSS of this process image), not ru_maxrss: a forked child inherits the
 # parent's ru_maxrss, which would hide the fit's own peak.
 @pytest.mark.parametrize("n", SIZES)

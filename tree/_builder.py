@@ -19,9 +19,11 @@ threshold, so with ``max_features=None`` and the best splitter no random number 
 import numpy as np
 from numba import njit
 
-from tree._criterion import MSE, children_impurity, impurity_improvement, node_impurity
+from tree._criterion import MAE, MSE, children_impurity, impurity_improvement, node_impurity
+from tree._mae import split_errors
 from tree._splitter import (
     SMALL_NODE,
+    UNIT,
     add_sample,
     draw_features,
     end_non_missing,
@@ -154,6 +156,16 @@ def finish_split(
         missing_flag = 1 if n_left > end - start - n_left else 0
     else:
         missing_flag = 1 if missing_left else 0
+    if crit == MAE:
+        error_left, w_left, error_right, w_right = split_errors(
+            order[f], values[f], labels[f], start, end, pos, missing_left, wmode == UNIT, weights
+        )
+        imp_left = error_left / w_left
+        imp_right = error_right / w_right
+        improvement = impurity_improvement(
+            w_node, w_total, impurity, imp_left, imp_right, w_left, w_right
+        )
+        return f, start + n_left, threshold, imp_left, imp_right, improvement, missing_flag
     if missing_left:
         w_left = node_totals(order[f], labels[f], start, pos, wmode, class_w, weights, crit, lc)
         for p in range(end_nm, end):
@@ -307,7 +319,7 @@ def _apply_split(
 
 @njit(cache=True, nogil=True)
 def _store_node(
-    node_i, node_f, node_v, node_id, parent, is_left, n_node, w_node, impurity, tot, n_classes
+    node_i, node_f, node_v, node_id, parent, is_left, n_node, w_node, impurity, tot, n_classes, crit
 ):
     node_i[node_id, 0] = TREE_LEAF
     node_i[node_id, 1] = TREE_LEAF
@@ -320,6 +332,8 @@ def _store_node(
     if node_v.shape[1] == n_classes:
         for c in range(n_classes):
             node_v[node_id, c] = tot[c] / w_node
+    elif crit == MAE:  # regression: the weighted median
+        node_v[node_id, 0] = tot[0]
     else:  # regression: the weighted mean
         node_v[node_id, 0] = tot[0] / w_node
     if parent >= 0:
@@ -397,7 +411,7 @@ def build_depth_first(
     cap = 1023
     node_i = np.empty((cap, 5), dtype=np.int64)
     node_f = np.empty((cap, 3), dtype=np.float64)
-    node_v = np.empty((cap, 1 if crit == MSE else n_classes), dtype=np.float64)
+    node_v = np.empty((cap, 1 if crit >= MSE else n_classes), dtype=np.float64)
     tot = np.empty(n_classes, dtype=np.float64)
     lc = np.empty(n_classes, dtype=np.float64)
     # stack rows: start, end, depth, parent, is_left; impurity apart
@@ -503,6 +517,7 @@ def build_depth_first(
             impurity,
             tot,
             n_classes,
+            crit,
         )
         if depth > max_depth_seen:
             max_depth_seen = depth
@@ -694,7 +709,7 @@ def build_best_first(
     cap = 2 * min(max_leaf_nodes, n) + 1
     node_i = np.empty((cap, 5), dtype=np.int64)
     node_f = np.empty((cap, 3), dtype=np.float64)
-    node_v = np.empty((cap, 1 if crit == MSE else n_classes), dtype=np.float64)
+    node_v = np.empty((cap, 1 if crit >= MSE else n_classes), dtype=np.float64)
     # per node frontier record: start, end, pos, depth, is_leaf; improvement, imp_left, imp_right
     rec_i = np.empty((cap, 5), dtype=np.int64)
     rec_f = np.empty((cap, 3), dtype=np.float64)
@@ -790,6 +805,7 @@ def build_best_first(
                 impurity,
                 tot,
                 n_classes,
+                crit,
             )
             if not is_leaf:
                 _set_split(node_i, node_f, node_id, feature, threshold, mgl)

@@ -179,7 +179,7 @@ class _BaseDecisionTree(TreeEstimatorBase):
 
         n_threads = numba.get_num_threads()
         use_parallel = n_threads > 1 and n * d >= PARALLEL_MIN_CELLS
-        regression = crit == MSE
+        regression = crit >= MSE
         if regression:
             label_dtype = np.float64  # the kernels carry y itself beside each feature
         else:
@@ -504,20 +504,21 @@ class DecisionTreeRegressor(_BaseDecisionTree):
     """A CART regression tree (scikit-learn's ``DecisionTreeRegressor`` semantics).
 
     Parameters are the classifier's (see ``DecisionTree``) without ``class_weight``;
-    ``criterion`` is "squared_error" or "friedman_mse" (which scikit-learn 1.9 maps to
-    "squared_error": the two always chose the same splits). A leaf predicts the weighted mean
-    of its training targets; ``tree_.value`` has shape ``(node_count, 1, 1)`` and
-    ``tree_.impurity`` is the weighted variance. The same deterministic tie rule applies:
-    lowest feature index, then lowest threshold.
-
-    Not implemented yet: ``criterion="absolute_error"``.
+    ``criterion`` is "squared_error", "friedman_mse" (which scikit-learn 1.9 maps to
+    "squared_error": the two always chose the same splits) or "absolute_error". With the
+    squared error a leaf predicts the weighted mean of its training targets and
+    ``tree_.impurity`` is the weighted variance; with the absolute error a leaf predicts the
+    weighted median (the mean of the two middle values when they split the weight exactly in
+    half) and the impurity is the weighted mean absolute deviation from it. ``tree_.value`` has
+    shape ``(node_count, 1, 1)``. The same deterministic tie rule applies: lowest feature
+    index, then lowest threshold.
     """
 
     _estimator_type = "regressor"
 
     _parameter_constraints = {
         **DecisionTree._parameter_constraints,
-        "criterion": [Options("squared_error", "friedman_mse")],
+        "criterion": [Options("squared_error", "friedman_mse", "absolute_error")],
     }
     del _parameter_constraints["class_weight"]
 

@@ -16,12 +16,14 @@ from numba import njit
 GINI = 0
 ENTROPY = 1
 MSE = 2  # regression; the node statistics are (sum of w*y, sum of w*y**2)
+MAE = 3  # regression; the node statistics are (weighted median, sum of w*|y - median|)
 CRITERIA = {
     "gini": GINI,
     "entropy": ENTROPY,
     "log_loss": ENTROPY,
     "squared_error": MSE,
     "friedman_mse": MSE,  # scikit-learn 1.9 maps it to squared_error: always equivalent
+    "absolute_error": MAE,
 }
 
 _LN2 = np.log(2.0)
@@ -105,6 +107,8 @@ def node_impurity(crit, tot, n_classes, weight):
     """Impurity of a node with weighted class counts ``tot`` (entropy in bits, like sklearn)."""
     if crit == MSE:
         return tot[1] / weight - (tot[0] / weight) ** 2.0
+    if crit == MAE:
+        return tot[1] / weight
     return _impurity_of(crit, tot, tot, 0, n_classes, weight)
 
 

@@ -27,7 +27,7 @@ from tree._builder import (
     split_skip,
     workspace,
 )
-from tree._criterion import MSE, node_impurity
+from tree._criterion import MAE, MSE, node_impurity
 from tree._splitter import _partition_chunk, mark_left, node_totals, search_serial
 
 THREAD_MIN_WORK = 50_000  # samples x features below which one node's work is not divided
@@ -75,7 +75,7 @@ class ThreadedBuild:
     # -- the top of the tree, node by node -----------------------------------------------------
 
     def _grow_top(self, defer_below):
-        n_values = 1 if self.crit == MSE else self.n_classes
+        n_values = 1 if self.crit >= MSE else self.n_classes
         ws = workspace(self.n, self.d, self.n_classes, 2, self.labels.dtype)
         goes_left, b_ord, b_val, b_lab, ws_i, ws_f, lc_scratch = ws
         rng = self.seed.copy()
@@ -121,7 +121,12 @@ class ThreadedBuild:
             node_id = len(rows_i)
             if parent >= 0:
                 rows_i[parent][0 if is_left else 1] = node_id
-            value = tot / w_node if n_values == self.n_classes else tot[:1] / w_node
+            if self.crit == MAE:
+                value = tot[:1]  # the weighted median
+            elif n_values == self.n_classes:
+                value = tot / w_node
+            else:
+                value = tot[:1] / w_node
             rows_v.append(value.copy())
             max_depth_seen = max(max_depth_seen, depth)
             if is_leaf:

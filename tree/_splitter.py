@@ -17,7 +17,8 @@ The loops over features take a range of candidates (search) or a chunk of featur
 import numpy as np
 from numba import njit
 
-from tree._criterion import GINI, MSE, proxy_improvement
+from tree._criterion import GINI, MAE, MSE, proxy_improvement
+from tree._mae import node_median_error, search_mae
 
 UNIT = 0
 BY_CLASS = 1
@@ -59,8 +60,15 @@ def node_totals(order, labels, start, end, wmode, class_w, weights, crit, tot):
     """Fill ``tot`` with the node's statistics; return its total weight.
 
     Classification: the weighted class counts. Regression (``crit == MSE``): ``tot[0]`` the
-    weighted sum of y and ``tot[1]`` the weighted sum of y**2 (``labels`` holds y).
+    weighted sum of y and ``tot[1]`` the weighted sum of y**2 (``labels`` holds y). Absolute
+    error (``crit == MAE``): ``tot[0]`` the weighted median, ``tot[1]`` the weighted sum of
+    absolute deviations from it.
     """
+    if crit == MAE:
+        median, error, w_node = node_median_error(order, labels, start, end, wmode == UNIT, weights)
+        tot[0] = median
+        tot[1] = error
+        return w_node
     for c in range(tot.shape[0]):
         tot[c] = 0.0
     w_node = 0.0
@@ -707,6 +715,28 @@ def search_serial(
     res_num,
     res_den,
 ):
+    if crit == MAE:
+        search_mae(
+            n_feats,
+            feats,
+            order,
+            values,
+            labels,
+            start,
+            end,
+            wmode == UNIT,
+            weights,
+            w_node,
+            min_samples_leaf,
+            min_weight_leaf,
+            random_mode,
+            rand_thr,
+            rand_ml,
+            res_pos,
+            res_num,
+            res_den,
+        )
+        return
     for j in range(n_feats):
         _scan_one(
             j,
@@ -893,6 +923,28 @@ def search_small(
     res_den,
 ):
     """``search_serial`` for a small node, best splitter (same results, fewer calls)."""
+    if crit == MAE:
+        search_mae(
+            n_feats,
+            feats,
+            order,
+            values,
+            labels,
+            start,
+            end,
+            wmode == UNIT,
+            weights,
+            w_node,
+            min_samples_leaf,
+            min_weight_leaf,
+            False,
+            res_num,
+            res_pos,
+            res_pos,
+            res_num,
+            res_den,
+        )
+        return
     first = start + min_samples_leaf - 1
     last = end - min_samples_leaf - 1
     for j in range(n_feats):
