@@ -45,3 +45,4 @@ notebooks: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) artifacts runs mlruns .pytest_cache .hypothesis .benchmarks
+	find tree metrics pipeline -name '*.nbi' -delete -o -name '*.nbc' -delete
