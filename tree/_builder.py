@@ -295,6 +295,13 @@ def split_skip(values_f, end, missing_left):
 
 
 @njit(cache=True, nogil=True)
+def children_are_leaves(start, pos, end, depth, max_depth, min_samples_split, min_samples_leaf):
+    """Both children of the split at ``pos`` will be leaves whatever their samples."""
+    larger = max(pos - start, end - pos)
+    return depth + 1 >= max_depth or larger < min_samples_split or larger < 2 * min_samples_leaf
+
+
+@njit(cache=True, nogil=True)
 def _apply_split(
     order,
     values,
@@ -308,9 +315,19 @@ def _apply_split(
     b_ord,
     b_val,
     b_lab,
+    leaves_only=False,
 ):
+    """Partition the node's segments after its split.
+
+    With ``leaves_only`` (both children will be leaves) only feature 0 is partitioned: the
+    leaves read their samples from it alone.
+    """
     mark_left(order[feature], values[feature], start, end, threshold, missing_left, goes_left)
     skip = feature if split_skip(values[feature], end, missing_left) > 0 else -1
+    if leaves_only:
+        order = order[:1]
+        values = values[:1]
+        labels = labels[:1]
     if end - start <= SMALL_NODE:
         partition_small(order, values, labels, start, end, skip, goes_left, b_ord, b_val, b_lab)
     else:
@@ -537,6 +554,9 @@ def build_depth_first(
             b_ord,
             b_val,
             b_lab,
+            children_are_leaves(
+                start, pos, end, depth, max_depth, min_samples_split, min_samples_leaf
+            ),
         )
         if top + 2 > st_cap:
             st_cap *= 2
@@ -848,6 +868,9 @@ def build_best_first(
             b_ord,
             b_val,
             b_lab,
+            children_are_leaves(
+                start, pos, end, depth, max_depth, min_samples_split, min_samples_leaf
+            ),
         )
         pending_start[0] = start
         pending_end[0] = pos

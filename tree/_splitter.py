@@ -5,7 +5,8 @@ A node is the segment ``[start, end)`` of every feature's arrays ``order[f]`` (s
 candidate feature's segment once, left to right, accumulating the left child's class counts; a
 split position ``p`` is a candidate when ``values[p] > values[p-1] + 1e-7`` (float32, as
 scikit-learn's ``FEATURE_THRESHOLD``). After a split, every feature's segment is partitioned
-stably (left samples first, each side still sorted) with a bit-packed "goes left" flag per sample.
+stably (left samples first, each side still sorted) with a bit-packed "goes left" flag per sample,
+except the features constant in the node, which no descendant scans again.
 
 Sample weights come in three modes: ``UNIT`` (all ones), ``BY_CLASS`` (``class_w[label]``) and
 ``PER_SAMPLE`` (``weights[sample]``).
@@ -785,6 +786,17 @@ def mark_left(order_f, values_f, start, end, threshold, missing_left, goes_left)
 
 
 @njit(cache=True, nogil=True)
+def skip_constant(values_f, f, start, end):
+    """A feature constant in the node needs no partition (except feature 0).
+
+    Its segment stays sorted and constant, so every sub-segment is constant too: no descendant
+    ever scans it (``is_constant`` excludes it from the candidates, best or random). Feature 0
+    is always partitioned: its ``order`` and ``labels`` give each node's samples.
+    """
+    return f != 0 and is_constant(values_f, start, end)
+
+
+@njit(cache=True, nogil=True)
 def _partition_feature(order_f, values_f, labels_f, start, end, goes_left, b_ord, b_val, b_lab):
     # branch-free: write every sample to both places, advance only the matching cursor
     left = start
@@ -813,7 +825,7 @@ def _partition_chunk(
     t, n_chunks, order, values, labels, start, end, skip, goes_left, b_ord, b_val, b_lab
 ):
     for f in range(t, order.shape[0], n_chunks):
-        if f != skip:
+        if f != skip and not skip_constant(values[f], f, start, end):
             _partition_feature(
                 order[f],
                 values[f],
@@ -973,6 +985,34 @@ def search_small(
             res_num[j] = num
             res_den[j] = den
             continue
+        if crit == MSE:  # the running sums in registers (same arithmetic as below)
+            w_left = 0.0
+            sum_left = 0.0
+            best_pos = -1
+            best_num = -np.inf
+            best_den = 1.0
+            for p in range(start, last + 1):
+                w = weights[order[f, p]] if wmode == PER_SAMPLE else 1.0
+                sum_left += w * np.float64(labels[f, p])
+                w_left += w
+                if p < first:
+                    continue
+                if values[f, p + 1] <= values[f, p] + FEATURE_THRESHOLD:
+                    continue
+                w_right = w_node - w_left
+                if w_left < min_weight_leaf or w_right < min_weight_leaf:
+                    continue
+                sum_right = tot[0] - sum_left
+                num = sum_left * sum_left * w_right + sum_right * sum_right * w_left
+                den = w_left * w_right
+                if num * best_den > best_num * den:
+                    best_num = num
+                    best_den = den
+                    best_pos = p + 1
+            res_pos[j] = best_pos
+            res_num[j] = best_num
+            res_den[j] = best_den
+            continue
         for c in range(n_classes):
             lc_scratch[j, c] = 0.0
         w_left = 0.0
@@ -1047,7 +1087,7 @@ def search_small(
 def partition_small(order, values, labels, start, end, skip, goes_left, b_ord, b_val, b_lab):
     """``partition_serial`` for a small node (one buffer row, no per-feature calls)."""
     for f in range(order.shape[0]):
-        if f == skip:
+        if f == skip or skip_constant(values[f], f, start, end):
             continue
         left = start
         n_right = 0
@@ -1055,16 +1095,15 @@ def partition_small(order, values, labels, start, end, skip, goes_left, b_ord, b
             i = order[f, p]
             v = values[f, p]
             lab = labels[f, p]
-            if (goes_left[i >> 6] >> np.uint64(i & 63)) & np.uint64(1):
-                order[f, left] = i
-                values[f, left] = v
-                labels[f, left] = lab
-                left += 1
-            else:
-                b_ord[0, n_right] = i
-                b_val[0, n_right] = v
-                b_lab[0, n_right] = lab
-                n_right += 1
+            g = np.int64((goes_left[i >> 6] >> np.uint64(i & 63)) & np.uint64(1))
+            order[f, left] = i  # branch-free, as _partition_feature
+            values[f, left] = v
+            labels[f, left] = lab
+            b_ord[0, n_right] = i
+            b_val[0, n_right] = v
+            b_lab[0, n_right] = lab
+            left += g
+            n_right += 1 - g
         for k in range(n_right):
             order[f, left + k] = b_ord[0, k]
             values[f, left + k] = b_val[0, k]
