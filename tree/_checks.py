@@ -143,12 +143,10 @@ def check_X(X, name, min_samples=1, allow_nan=True):
     return out
 
 
-def check_classification_y(y, n_samples, name):
-    """Return ``(classes, y_encoded int64)``; y must be 1-D (or a column) of discrete labels."""
+def _single_output_y(y, n_samples, name, task, what):
+    """y as a 1-D array of ``n_samples`` values (a column vector is raveled with a warning)."""
     if y is None:
-        raise ValueError(
-            f"{name} requires y to be passed, but the target y is None. Pass the class labels."
-        )
+        raise ValueError(f"{name} requires y to be passed, but the target y is None. Pass {what}.")
     if _is_dataframe(y):
         y = y.to_numpy()
     y = np.asarray(y)
@@ -157,19 +155,25 @@ def check_classification_y(y, n_samples, name):
             "A column-vector y was passed when a 1d array was expected. Please change the "
             "shape of y to (n_samples,), for example using ravel().",
             DataConversionWarning,
-            stacklevel=3,
+            stacklevel=5,
         )
         y = y.ravel()
     if y.ndim != 1:
         raise ValueError(
             f"{name} supports a single output: y must be 1-D, got shape {y.shape}. "
-            "Multi-output classification is not supported."
+            f"Multi-output {task} is not supported."
         )
     if y.shape[0] != n_samples:
         raise ValueError(
             f"X and y have inconsistent numbers of samples: X has {n_samples} rows, "
             f"y has {y.shape[0]}."
         )
+    return y
+
+
+def check_classification_y(y, n_samples, name):
+    """Return ``(classes, y_encoded int64)``; y must be 1-D (or a column) of discrete labels."""
+    y = _single_output_y(y, n_samples, name, "classification", "the class labels")
     if y.dtype.kind == "f":
         if not np.isfinite(y).all():
             raise ValueError("Input y contains NaN or infinity; remove or fill those labels.")
@@ -259,31 +263,7 @@ def check_predict_X(estimator, X, name):
 
 def check_regression_y(y, n_samples, name):
     """Return y as a finite float64 array of shape (n_samples,)."""
-    if y is None:
-        raise ValueError(
-            f"{name} requires y to be passed, but the target y is None. Pass the targets."
-        )
-    if _is_dataframe(y):
-        y = y.to_numpy()
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        warnings.warn(
-            "A column-vector y was passed when a 1d array was expected. Please change the "
-            "shape of y to (n_samples,), for example using ravel().",
-            DataConversionWarning,
-            stacklevel=3,
-        )
-        y = y.ravel()
-    if y.ndim != 1:
-        raise ValueError(
-            f"{name} supports a single output: y must be 1-D, got shape {y.shape}. "
-            "Multi-output regression is not supported."
-        )
-    if y.shape[0] != n_samples:
-        raise ValueError(
-            f"X and y have inconsistent numbers of samples: X has {n_samples} rows, "
-            f"y has {y.shape[0]}."
-        )
+    y = _single_output_y(y, n_samples, name, "regression", "the targets")
     if y.dtype.kind == "c":
         raise ValueError("Complex data not supported in y.")
     try:
