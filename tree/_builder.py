@@ -19,29 +19,19 @@ threshold, so with ``max_features=None`` and the best splitter no random number 
 import numpy as np
 from numba import njit
 
-from tree._criterion import MAE, MSE, children_impurity, impurity_improvement, node_impurity
-from tree._mae import split_errors
+from tree._criterion import MAE, MSE, node_impurity
+from tree._node import finish_split, prepare_candidates
+from tree._small import EPSILON, SMALL_NODE, grow_small_subtree, search_small
 from tree._splitter import (
-    SMALL_NODE,
-    UNIT,
-    add_sample,
-    draw_features,
-    end_non_missing,
     mark_left,
     node_totals,
     partition_serial,
     partition_small,
-    rand_int,
-    rand_uniform,
     search_serial,
-    search_small,
-    split_left_totals,
 )
+from tree._tree import TREE_LEAF, TREE_UNDEFINED
 
-TREE_LEAF = -1
-TREE_UNDEFINED = -2
-DEFERRED = -3  # child pointer DEFERRED - k: the k-th deferred subtree
-EPSILON = np.finfo(np.float64).eps
+DEFERRED = -3  # child pointer DEFERRED - k: the k-th deferred subtree (tree._grow)
 
 
 # explicit loops, not slice assignment: numba's broadcast error path costs seconds to compile
@@ -60,126 +50,6 @@ def _grow_1d(a, n):
     for i in range(a.shape[0]):
         out[i] = a[i]
     return out
-
-
-@njit(cache=True, nogil=True)
-def prepare_candidates(values, start, end, max_features, random_mode, rng, ws_i, ws_f):
-    """Draw the node's candidate features (and random thresholds); return their number.
-
-    Each node seeds its own random stream from (seed, start, end): the tree does not depend on
-    the order in which nodes are grown, so serial and threaded builds agree.
-    """
-    rng[0] = (
-        rng[1]
-        ^ (np.uint64(start) * np.uint64(0x9E3779B97F4A7C15))
-        ^ (np.uint64(end) * np.uint64(0xC2B2AE3D27D4EB4F))
-    )
-    feats = ws_i[1]
-    m = draw_features(values, start, end, max_features, random_mode, rng, ws_i[0], feats)
-    if random_mode:
-        rand_thr = ws_f[0]
-        rand_ml = ws_i[3]
-        for j in range(m):
-            f = feats[j]
-            end_nm = end_non_missing(values[f], start, end)
-            rand_ml[j] = rand_int(rng, 2) if end_nm < end else 0
-            lo = np.float64(values[f, start])
-            hi = np.float64(values[f, end_nm - 1])
-            t = (hi - lo) * rand_uniform(rng) + lo
-            if t == hi:
-                t = lo
-            rand_thr[j] = t
-    return m
-
-
-@njit(cache=True, nogil=True)
-def finish_split(
-    m,
-    order,
-    values,
-    labels,
-    start,
-    end,
-    wmode,
-    class_w,
-    weights,
-    tot,
-    w_node,
-    w_total,
-    impurity,
-    n_classes,
-    crit,
-    random_mode,
-    ws_i,
-    ws_f,
-    lc,
-):
-    """Pick the best of the searched candidates; its exact impurities and improvement.
-
-    Returns ``(feature, pos, threshold, impurity_left, impurity_right, improvement)``;
-    feature is -1 when no admissible split exists. Ties go to the lowest feature index (the
-    candidates are in increasing feature order; each feature already kept its lowest
-    threshold among equals).
-    """
-    feats = ws_i[1]
-    res_pos = ws_i[2]
-    rand_thr = ws_f[0]
-    res_num = ws_f[1]
-    res_den = ws_f[2]
-    best = -1
-    for j in range(m):
-        if res_pos[j] == -1:
-            continue
-        if best < 0 or res_num[j] * res_den[best] > res_num[best] * res_den[j]:
-            best = j
-    if best < 0:
-        return -1, end, 0.0, 0.0, 0.0, 0.0, 0
-    f = feats[best]
-    pos = res_pos[best]
-    missing_left = pos < -1
-    if missing_left:
-        pos = -2 - pos
-    end_nm = end_non_missing(values[f], start, end)
-    n_missing = end - end_nm
-    if random_mode:
-        threshold = rand_thr[best]
-    elif pos == end_nm:  # every value left, the missing ones right
-        threshold = np.inf
-    else:
-        a = np.float64(values[f, pos - 1])
-        b = np.float64(values[f, pos])
-        threshold = a / 2.0 + b / 2.0
-        if threshold == b or np.isinf(threshold):
-            threshold = a
-    n_left = pos - start + (n_missing if missing_left else 0)
-    if n_missing == 0:  # at predict time missing values follow the larger child
-        missing_flag = 1 if n_left > end - start - n_left else 0
-    else:
-        missing_flag = 1 if missing_left else 0
-    if crit == MAE:
-        error_left, w_left, error_right, w_right = split_errors(
-            order[f], values[f], labels[f], start, end, pos, missing_left, wmode == UNIT, weights
-        )
-        imp_left = error_left / w_left
-        imp_right = error_right / w_right
-        improvement = impurity_improvement(
-            w_node, w_total, impurity, imp_left, imp_right, w_left, w_right
-        )
-        return f, start + n_left, threshold, imp_left, imp_right, improvement, missing_flag
-    if missing_left:
-        w_left = node_totals(order[f], labels[f], start, pos, wmode, class_w, weights, crit, lc)
-        for p in range(end_nm, end):
-            w_left += add_sample(crit, wmode, class_w, weights, order[f], labels[f], p, lc)
-    else:
-        w_left = split_left_totals(
-            order[f], labels[f], start, pos, end, wmode, class_w, weights, crit, tot, w_node, lc
-        )
-    w_right = w_node - w_left
-    imp_left, imp_right = children_impurity(crit, lc, tot, n_classes, w_left, w_right)
-    improvement = impurity_improvement(
-        w_node, w_total, impurity, imp_left, imp_right, w_left, w_right
-    )
-    return f, start + n_left, threshold, imp_left, imp_right, improvement, missing_flag
 
 
 @njit(cache=True, nogil=True)
@@ -212,7 +82,7 @@ def _find_split(
 ):
     """Best split of the node ``[start, end)`` (see ``finish_split``)."""
     m = prepare_candidates(values, start, end, max_features, random_mode, rng, ws_i, ws_f)
-    if end - start <= SMALL_NODE and not random_mode:
+    if end - start <= SMALL_NODE and not random_mode and crit != MAE:
         search_small(
             m,
             ws_i[1],
@@ -322,16 +192,19 @@ def _apply_split(
     With ``leaves_only`` (both children will be leaves) only feature 0 is partitioned: the
     leaves read their samples from it alone.
     """
-    mark_left(order[feature], values[feature], start, end, threshold, missing_left, goes_left)
+    mark_left(order, values, feature, start, end, threshold, missing_left, goes_left)
     skip = feature if split_skip(values[feature], end, missing_left) > 0 else -1
+    if end - start <= SMALL_NODE:
+        n_partitioned = 1 if leaves_only else order.shape[0]
+        partition_small(
+            order, values, labels, start, end, skip, n_partitioned, goes_left, b_ord, b_val, b_lab
+        )
+        return
     if leaves_only:
         order = order[:1]
         values = values[:1]
         labels = labels[:1]
-    if end - start <= SMALL_NODE:
-        partition_small(order, values, labels, start, end, skip, goes_left, b_ord, b_val, b_lab)
-    else:
-        partition_serial(order, values, labels, start, end, skip, goes_left, b_ord, b_val, b_lab)
+    partition_serial(order, values, labels, start, end, skip, goes_left, b_ord, b_val, b_lab)
 
 
 @njit(cache=True, nogil=True)
@@ -413,17 +286,14 @@ def build_depth_first(
     root_end,
     root_depth,
     root_impurity,
-    defer_below,
 ):
     """Grow the (sub)tree of the segment ``[root_start, root_end)`` depth-first.
 
-    ``root_impurity`` is the root's impurity, or ``inf`` to compute it. A node with fewer than
-    ``defer_below`` samples that would be split is not grown here: it is recorded as deferred
-    (its parent's child pointer is ``DEFERRED - k`` for the k-th deferred node) so that the
-    caller can grow those subtrees concurrently and ``merge_subtrees`` puts them in place.
+    ``root_impurity`` is the root's impurity, or ``inf`` to compute it. The subtrees of small
+    nodes are grown by ``tree._small.grow_small_subtree`` in one call each, unless the splitter
+    is random or the criterion is the absolute error.
 
-    Returns ``(node_i, node_f, node_v, node_count, max_depth, def_i, def_f, n_deferred)`` with
-    deferred rows ``start, end, depth`` and their impurities.
+    Returns ``(node_i, node_f, node_v, max_depth)``.
     """
     cap = 1023
     node_i = np.empty((cap, 5), dtype=np.int64)
@@ -444,11 +314,7 @@ def build_depth_first(
     top = 1
     node_count = 0
     max_depth_seen = root_depth
-    first = np.isinf(root_impurity)
-    def_cap = 16
-    def_i = np.empty((def_cap, 3), dtype=np.int64)
-    def_f = np.empty(def_cap, dtype=np.float64)
-    n_deferred = 0
+    small_subtrees = not random_mode and crit != MAE
     while top > 0:
         top -= 1
         start = st_i[top, 0]
@@ -458,29 +324,31 @@ def build_depth_first(
         is_left = st_i[top, 4] == 1
         impurity = st_f[top]
         n_node = end - start
+        if node_count + 2 * n_node + 1 > cap:
+            cap = max(2 * cap, node_count + 2 * n_node + 1)
+            node_i = _grow_rows(node_i, cap)
+            node_f = _grow_rows(node_f, cap)
+            node_v = _grow_rows(node_v, cap)
+        if small_subtrees and n_node <= SMALL_NODE:
+            node_count, sub_depth = grow_small_subtree(
+                order, values, labels, wmode, class_w, weights, w_total, n_classes, crit,
+                max_features, min_samples_split, min_samples_leaf, min_weight_leaf, max_depth,
+                min_impurity_decrease, table, use_table, rng, goes_left, b_ord, b_val, b_lab,
+                ws_i, ws_f, lc_scratch, node_i, node_f, node_v, node_count, start, end, depth,
+                impurity, parent, is_left,
+            )  # fmt: skip
+            max_depth_seen = max(max_depth_seen, sub_depth)
+            continue
         w_node = node_totals(order[0], labels[0], start, end, wmode, class_w, weights, crit, tot)
+        if np.isinf(impurity):
+            impurity = node_impurity(crit, tot, n_classes, w_node)
         is_leaf = (
             depth >= max_depth
             or n_node < min_samples_split
             or n_node < 2 * min_samples_leaf
             or w_node < 2 * min_weight_leaf
+            or impurity <= EPSILON
         )
-        if first:
-            impurity = node_impurity(crit, tot, n_classes, w_node)
-            first = False
-        is_leaf = is_leaf or impurity <= EPSILON
-        if not is_leaf and n_node < defer_below and parent >= 0:
-            if n_deferred == def_cap:
-                def_cap *= 2
-                def_i = _grow_rows(def_i, def_cap)
-                def_f = _grow_1d(def_f, def_cap)
-            def_i[n_deferred, 0] = start
-            def_i[n_deferred, 1] = end
-            def_i[n_deferred, 2] = depth
-            def_f[n_deferred] = impurity
-            node_i[parent, 0 if is_left else 1] = DEFERRED - n_deferred
-            n_deferred += 1
-            continue
         feature = -1
         pos = end
         threshold = 0.0
@@ -515,11 +383,6 @@ def build_depth_first(
                 lc,
             )
             is_leaf = feature < 0 or improvement + EPSILON < min_impurity_decrease
-        if node_count == cap:
-            cap *= 2
-            node_i = _grow_rows(node_i, cap)
-            node_f = _grow_rows(node_f, cap)
-            node_v = _grow_rows(node_v, cap)
         node_id = node_count
         node_count += 1
         _store_node(
@@ -577,16 +440,7 @@ def build_depth_first(
         st_i[top, 4] = 1
         st_f[top] = imp_left
         top += 1
-    return (
-        node_i[:node_count],
-        node_f[:node_count],
-        node_v[:node_count],
-        node_count,
-        max_depth_seen,
-        def_i[:n_deferred],
-        def_f[:n_deferred],
-        n_deferred,
-    )
+    return node_i[:node_count], node_f[:node_count], node_v[:node_count], max_depth_seen
 
 
 @njit(cache=True, nogil=True)

@@ -213,8 +213,8 @@ class _BaseDecisionTree(TreeEstimatorBase):
         else:
             scratch = workspace(n, d, n_classes, 1, label_dtype)
             if self.max_leaf_nodes is None:
-                node_i, node_f, node_v, _, depth, _, _, _ = build_depth_first(
-                    *common, table, use_table, seed, *scratch, 0, n, 0, np.inf, 0
+                node_i, node_f, node_v, depth = build_depth_first(
+                    *common, table, use_table, seed, *scratch, 0, n, 0, np.inf
                 )
             else:
                 node_i, node_f, node_v, _, depth = build_best_first(

@@ -21,13 +21,12 @@ from tree._builder import (
     TREE_LEAF,
     TREE_UNDEFINED,
     build_depth_first,
-    finish_split,
     merge_subtrees,
-    prepare_candidates,
     split_skip,
     workspace,
 )
 from tree._criterion import MAE, MSE, node_impurity
+from tree._node import finish_split, prepare_candidates
 from tree._splitter import _partition_chunk, mark_left, node_totals, search_serial
 
 THREAD_MIN_WORK = 50_000  # samples x features below which one node's work is not divided
@@ -212,8 +211,9 @@ class ThreadedBuild:
         self, start, end, feature, threshold, missing_left, goes_left, b_ord, b_val, b_lab
     ):
         mark_left(
-            self.order[feature],
-            self.values[feature],
+            self.order,
+            self.values,
+            feature,
             start,
             end,
             threshold,
@@ -265,7 +265,6 @@ class ThreadedBuild:
                 end,
                 sub_depth,
                 impurity,
-                0,
             )
 
         # largest first, so that the threads end together
@@ -273,9 +272,9 @@ class ThreadedBuild:
         results = dict(zip(tasks, self.pool.map(grow, tasks)))
         subtrees = [results[k] for k in range(len(deferred))]
         offsets = np.zeros(len(subtrees) + 1, dtype=np.int64)
-        offsets[1:] = np.cumsum([r[3] for r in subtrees])
+        offsets[1:] = np.cumsum([r[0].shape[0] for r in subtrees])
         sub_i = np.concatenate([r[0] for r in subtrees])
         sub_f = np.concatenate([r[1] for r in subtrees])
         sub_v = np.concatenate([r[2] for r in subtrees])
         out_i, out_f, out_v = merge_subtrees(top_i, top_f, top_v, sub_i, sub_f, sub_v, offsets)
-        return out_i, out_f, out_v, max(depth, max(r[4] for r in subtrees))
+        return out_i, out_f, out_v, max(depth, max(r[3] for r in subtrees))

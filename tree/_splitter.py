@@ -772,12 +772,12 @@ def search_serial(
 
 
 @njit(cache=True, nogil=True)
-def mark_left(order_f, values_f, start, end, threshold, missing_left, goes_left):
-    """Set the goes-left bit of each sample of the segment: ``x <= threshold``, or x missing
-    and ``missing_left`` (scikit-learn's rule)."""
+def mark_left(order, values, f, start, end, threshold, missing_left, goes_left):
+    """Set the goes-left bit of each sample of the segment by feature ``f``: ``x <= threshold``,
+    or x missing and ``missing_left`` (scikit-learn's rule)."""
     for p in range(start, end):
-        i = order_f[p]
-        v = values_f[p]
+        i = order[f, p]
+        v = values[f, p]
         bit = np.uint64(1) << np.uint64(i & 63)
         if v <= threshold or (missing_left and np.isnan(v)):
             goes_left[i >> 6] |= bit
@@ -786,14 +786,14 @@ def mark_left(order_f, values_f, start, end, threshold, missing_left, goes_left)
 
 
 @njit(cache=True, nogil=True)
-def skip_constant(values_f, f, start, end):
+def skip_constant(values, f, start, end):
     """A feature constant in the node needs no partition (except feature 0).
 
     Its segment stays sorted and constant, so every sub-segment is constant too: no descendant
     ever scans it (``is_constant`` excludes it from the candidates, best or random). Feature 0
     is always partitioned: its ``order`` and ``labels`` give each node's samples.
     """
-    return f != 0 and is_constant(values_f, start, end)
+    return f != 0 and is_constant(values, f, start, end)
 
 
 @njit(cache=True, nogil=True)
@@ -825,7 +825,7 @@ def _partition_chunk(
     t, n_chunks, order, values, labels, start, end, skip, goes_left, b_ord, b_val, b_lab
 ):
     for f in range(t, order.shape[0], n_chunks):
-        if f != skip and not skip_constant(values[f], f, start, end):
+        if f != skip and not skip_constant(values, f, start, end):
             _partition_feature(
                 order[f],
                 values[f],
@@ -849,12 +849,12 @@ def partition_serial(order, values, labels, start, end, skip, goes_left, b_ord, 
 
 
 @njit(cache=True, nogil=True)
-def is_constant(values_f, start, end):
-    """No split possible: all values missing, or all within 1e-7 and none missing."""
-    if not np.isnan(values_f[end - 1]):
-        return values_f[end - 1] <= values_f[start] + FEATURE_THRESHOLD
-    end_nm = end_non_missing(values_f, start, end)
-    return end_nm == start
+def is_constant(values, f, start, end):
+    """No split of feature ``f`` possible: all values missing, or all within 1e-7 and none
+    missing."""
+    if not np.isnan(values[f, end - 1]):
+        return values[f, end - 1] <= values[f, start] + FEATURE_THRESHOLD
+    return np.isnan(values[f, start])  # NaN sort last
 
 
 @njit(cache=True, nogil=True)
@@ -870,7 +870,7 @@ def draw_features(values, start, end, max_features, random_mode, rng, perm, feat
     m = 0
     if max_features >= d:
         for f in range(d):
-            if not is_constant(values[f], start, end):
+            if not is_constant(values, f, start, end):
                 feats[m] = f
                 m += 1
         return m
@@ -886,7 +886,7 @@ def draw_features(values, start, end, max_features, random_mode, rng, perm, feat
         perm[i] = f
         i += 1
         visited += 1
-        if not is_constant(values[f], start, end):
+        if not is_constant(values, f, start, end):
             feats[m] = f
             m += 1
         else:
@@ -902,192 +902,16 @@ def draw_features(values, start, end, max_features, random_mode, rng, perm, feat
 
 
 # -- small nodes -------------------------------------------------------------------------------
-# Deep trees have as many tiny nodes as samples. For them the cost is not the scan but the
-# calls, slices and reference counting per feature, so these variants loop over the features
-# inside one function with 2-D indexing.
-
-SMALL_NODE = 64
 
 
 @njit(cache=True, nogil=True)
-def search_small(
-    n_feats,
-    feats,
-    order,
-    values,
-    labels,
-    start,
-    end,
-    wmode,
-    class_w,
-    weights,
-    tot,
-    w_node,
-    n_classes,
-    crit,
-    min_samples_leaf,
-    min_weight_leaf,
-    table,
-    use_table,
-    lc_scratch,
-    res_pos,
-    res_num,
-    res_den,
+def partition_small(
+    order, values, labels, start, end, skip, n_partitioned, goes_left, b_ord, b_val, b_lab
 ):
-    """``search_serial`` for a small node, best splitter (same results, fewer calls)."""
-    if crit == MAE:
-        search_mae(
-            n_feats,
-            feats,
-            order,
-            values,
-            labels,
-            start,
-            end,
-            wmode == UNIT,
-            weights,
-            w_node,
-            min_samples_leaf,
-            min_weight_leaf,
-            False,
-            res_num,
-            res_pos,
-            res_pos,
-            res_num,
-            res_den,
-        )
-        return
-    first = start + min_samples_leaf - 1
-    last = end - min_samples_leaf - 1
-    for j in range(n_feats):
-        f = feats[j]
-        if np.isnan(values[f, end - 1]):
-            pos, num, den = scan_best(
-                order[f],
-                values[f],
-                labels[f],
-                start,
-                end,
-                wmode,
-                class_w,
-                weights,
-                tot,
-                w_node,
-                n_classes,
-                crit,
-                min_samples_leaf,
-                min_weight_leaf,
-                table,
-                use_table,
-                lc_scratch[j],
-            )
-            res_pos[j] = pos
-            res_num[j] = num
-            res_den[j] = den
-            continue
-        if crit == MSE:  # the running sums in registers (same arithmetic as below)
-            w_left = 0.0
-            sum_left = 0.0
-            best_pos = -1
-            best_num = -np.inf
-            best_den = 1.0
-            for p in range(start, last + 1):
-                w = weights[order[f, p]] if wmode == PER_SAMPLE else 1.0
-                sum_left += w * np.float64(labels[f, p])
-                w_left += w
-                if p < first:
-                    continue
-                if values[f, p + 1] <= values[f, p] + FEATURE_THRESHOLD:
-                    continue
-                w_right = w_node - w_left
-                if w_left < min_weight_leaf or w_right < min_weight_leaf:
-                    continue
-                sum_right = tot[0] - sum_left
-                num = sum_left * sum_left * w_right + sum_right * sum_right * w_left
-                den = w_left * w_right
-                if num * best_den > best_num * den:
-                    best_num = num
-                    best_den = den
-                    best_pos = p + 1
-            res_pos[j] = best_pos
-            res_num[j] = best_num
-            res_den[j] = best_den
-            continue
-        for c in range(n_classes):
-            lc_scratch[j, c] = 0.0
-        w_left = 0.0
-        best_pos = -1
-        best_num = -np.inf
-        best_den = 1.0
-        for p in range(start, last + 1):
-            if wmode == PER_SAMPLE:
-                w = weights[order[f, p]]
-            elif crit == MSE or wmode == UNIT:
-                w = 1.0
-            else:
-                w = class_w[np.int64(labels[f, p])]
-            if crit == MSE:
-                lc_scratch[j, 0] += w * np.float64(labels[f, p])
-            else:
-                lc_scratch[j, np.int64(labels[f, p])] += w
-            w_left += w
-            if p < first:
-                continue
-            if values[f, p + 1] <= values[f, p] + FEATURE_THRESHOLD:
-                continue
-            w_right = w_node - w_left
-            if w_left < min_weight_leaf or w_right < min_weight_leaf:
-                continue
-            if crit == MSE:
-                sum_left = lc_scratch[j, 0]
-                sum_right = tot[0] - sum_left
-                num = sum_left * sum_left * w_right + sum_right * sum_right * w_left
-                den = w_left * w_right
-            elif crit == GINI:
-                sq_left = 0.0
-                sq_right = 0.0
-                for k in range(n_classes):
-                    a = lc_scratch[j, k]
-                    b = tot[k] - a
-                    sq_left += a * a
-                    sq_right += b * b
-                num = sq_left * w_right + sq_right * w_left
-                den = w_left * w_right
-            elif use_table:
-                side_left = -table[np.int64(w_left)]
-                side_right = -table[np.int64(w_right)]
-                for k in range(n_classes):
-                    a = np.int64(lc_scratch[j, k])
-                    side_left += table[a]
-                    side_right += table[np.int64(tot[k]) - a]
-                num = side_left + side_right
-                den = 1.0
-            else:
-                side_left = -w_left * np.log(w_left)
-                side_right = -w_right * np.log(w_right)
-                for k in range(n_classes):
-                    a = lc_scratch[j, k]
-                    b = tot[k] - a
-                    if a > 0.0:
-                        side_left += a * np.log(a)
-                    if b > 0.0:
-                        side_right += b * np.log(b)
-                num = side_left + side_right
-                den = 1.0
-            if num * best_den > best_num * den:
-                best_num = num
-                best_den = den
-                best_pos = p + 1
-        res_pos[j] = best_pos
-        res_num[j] = best_num
-        res_den[j] = best_den
-
-
-@njit(cache=True, nogil=True)
-def partition_small(order, values, labels, start, end, skip, goes_left, b_ord, b_val, b_lab):
-    """``partition_serial`` for a small node (one buffer row, no per-feature calls)."""
-    for f in range(order.shape[0]):
-        if f == skip or skip_constant(values[f], f, start, end):
+    """``partition_serial`` of the features below ``n_partitioned`` for a small node (one
+    buffer row, no per-feature calls)."""
+    for f in range(n_partitioned):
+        if f == skip or skip_constant(values, f, start, end):
             continue
         left = start
         n_right = 0
