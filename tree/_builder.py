@@ -286,19 +286,21 @@ def build_depth_first(
     root_end,
     root_depth,
     root_impurity,
+    node_i,
+    node_f,
+    node_v,
 ):
     """Grow the (sub)tree of the segment ``[root_start, root_end)`` depth-first.
 
-    ``root_impurity`` is the root's impurity, or ``inf`` to compute it. The subtrees of small
-    nodes are grown by ``tree._small.grow_small_subtree`` in one call each, unless the splitter
-    is random or the criterion is the absolute error.
+    ``root_impurity`` is the root's impurity, or ``inf`` to compute it. The nodes are written
+    from row 0 of ``node_i``, ``node_f``, ``node_v``, which must have room for
+    ``2 * (root_end - root_start) - 1`` rows (a binary tree has fewer nodes than twice its
+    leaves); pages of memory never written are never touched. The subtrees of small nodes are
+    grown by ``tree._small.grow_small_subtree`` in one call each, unless the splitter is random
+    or the criterion is the absolute error.
 
-    Returns ``(node_i, node_f, node_v, max_depth)``.
+    Returns ``(node_count, max_depth)``.
     """
-    cap = 1023
-    node_i = np.empty((cap, 5), dtype=np.int64)
-    node_f = np.empty((cap, 3), dtype=np.float64)
-    node_v = np.empty((cap, 1 if crit >= MSE else n_classes), dtype=np.float64)
     tot = np.empty(n_classes, dtype=np.float64)
     lc = np.empty(n_classes, dtype=np.float64)
     # stack rows: start, end, depth, parent, is_left; impurity apart
@@ -324,11 +326,6 @@ def build_depth_first(
         is_left = st_i[top, 4] == 1
         impurity = st_f[top]
         n_node = end - start
-        if node_count + 2 * n_node + 1 > cap:
-            cap = max(2 * cap, node_count + 2 * n_node + 1)
-            node_i = _grow_rows(node_i, cap)
-            node_f = _grow_rows(node_f, cap)
-            node_v = _grow_rows(node_v, cap)
         if small_subtrees and n_node <= SMALL_NODE:
             node_count, sub_depth = grow_small_subtree(
                 order, values, labels, wmode, class_w, weights, w_total, n_classes, crit,
@@ -440,21 +437,32 @@ def build_depth_first(
         st_i[top, 4] = 1
         st_f[top] = imp_left
         top += 1
-    return node_i[:node_count], node_f[:node_count], node_v[:node_count], max_depth_seen
+    return node_count, max_depth_seen
+
+
+def node_arrays(n_rows, n_values):
+    """Uninitialised node storage for ``n_rows`` nodes (see the module docstring)."""
+    return (
+        np.empty((n_rows, 5), dtype=np.int64),
+        np.empty((n_rows, 3), dtype=np.float64),
+        np.empty((n_rows, n_values), dtype=np.float64),
+    )
 
 
 @njit(cache=True, nogil=True)
-def merge_subtrees(top_i, top_f, top_v, sub_i, sub_f, sub_v, sub_offset):
+def merge_subtrees(top_i, top_f, top_v, sub_i, sub_f, sub_v, sub_base, sub_count):
     """Splice the deferred subtrees into the top tree, renumbering all nodes in preorder.
 
-    ``sub_*`` hold the subtrees one after the other, subtree k at rows
-    ``sub_offset[k]:sub_offset[k+1]`` with local child indices.
+    Subtree k holds ``sub_count[k]`` rows from row ``sub_base[k]`` of ``sub_*``, with child
+    indices local to it; a top node's child ``DEFERRED - k`` is subtree k's root. Returns the
+    whole tree column by column, as the ``Tree`` stores it: ``(cols_i (5, n), cols_f (3, n),
+    node_v (n, n_values))``.
     """
-    n_total = top_i.shape[0] + sub_i.shape[0]
-    n_classes = top_v.shape[1]
-    out_i = np.empty((n_total, 5), dtype=np.int64)
-    out_f = np.empty((n_total, 3), dtype=np.float64)
-    out_v = np.empty((n_total, n_classes), dtype=np.float64)
+    n_total = top_i.shape[0] + sub_count.sum()
+    n_values = top_v.shape[1]
+    out_i = np.empty((5, n_total), dtype=np.int64)
+    out_f = np.empty((3, n_total), dtype=np.float64)
+    out_v = np.empty((n_total, n_values), dtype=np.float64)
     # stack of (tree k: -1 for top, local node, parent out id, is_left)
     st = np.empty((n_total + 1, 4), dtype=np.int64)
     st[0, 0] = -1
@@ -475,15 +483,15 @@ def merge_subtrees(top_i, top_f, top_v, sub_i, sub_f, sub_v, sub_offset):
         if k < 0:
             src_i, src_f, src_v, row = top_i, top_f, top_v, local
         else:
-            src_i, src_f, src_v, row = sub_i, sub_f, sub_v, sub_offset[k] + local
+            src_i, src_f, src_v, row = sub_i, sub_f, sub_v, sub_base[k] + local
         for j in range(5):
-            out_i[k_out, j] = src_i[row, j]
+            out_i[j, k_out] = src_i[row, j]
         for j in range(3):
-            out_f[k_out, j] = src_f[row, j]
-        for j in range(n_classes):
+            out_f[j, k_out] = src_f[row, j]
+        for j in range(n_values):
             out_v[k_out, j] = src_v[row, j]
         if parent >= 0:
-            out_i[parent, 0 if is_left == 1 else 1] = k_out
+            out_i[0 if is_left == 1 else 1, parent] = k_out
         left = src_i[row, 0]
         right = src_i[row, 1]
         if left != TREE_LEAF:

@@ -12,7 +12,7 @@ import numba
 import numpy as np
 
 from tree._base import TreeEstimatorBase
-from tree._builder import build_best_first, build_depth_first, workspace
+from tree._builder import build_best_first, build_depth_first, node_arrays, workspace
 from tree._checks import (
     check_classification_y,
     check_is_fitted,
@@ -180,6 +180,7 @@ class _BaseDecisionTree(TreeEstimatorBase):
         n_threads = numba.get_num_threads()
         use_parallel = n_threads > 1 and n * d >= PARALLEL_MIN_CELLS
         regression = crit >= MSE
+        n_values = 1 if regression else n_classes
         if regression:
             label_dtype = np.float64  # the kernels carry y itself beside each feature
         else:
@@ -209,29 +210,34 @@ class _BaseDecisionTree(TreeEstimatorBase):
             # subtrees below `defer_below` samples concurrently
             defer_below = max(n // (8 * n_threads), 2_000)
             build = ThreadedBuild(common, table, use_table, seed, n_threads)
-            node_i, node_f, node_v, depth = build.run(defer_below)
+            cols_i, cols_f, node_v, depth = build.run(defer_below)
         else:
             scratch = workspace(n, d, n_classes, 1, label_dtype)
             if self.max_leaf_nodes is None:
-                node_i, node_f, node_v, depth = build_depth_first(
-                    *common, table, use_table, seed, *scratch, 0, n, 0, np.inf
-                )
+                node_i, node_f, node_v = node_arrays(2 * n, n_values)
+                node_count, depth = build_depth_first(
+                    *common, table, use_table, seed, *scratch, 0, n, 0, np.inf, node_i, node_f,
+                    node_v,
+                )  # fmt: skip
+                node_i, node_f = node_i[:node_count], node_f[:node_count]
+                node_v = node_v[:node_count].copy()  # not a view keeping the spare rows
             else:
                 node_i, node_f, node_v, _, depth = build_best_first(
                     *common, int(self.max_leaf_nodes), table, use_table, seed, *scratch
                 )
-        node_count = node_i.shape[0]
-        n_values = 1 if regression else n_classes
+            cols_i, cols_f = node_i.T, node_f.T
+        node_count = node_v.shape[0]
         tree = Tree(d, np.array([n_values]), 1)
-        tree.children_left = np.ascontiguousarray(node_i[:, 0])
-        tree.children_right = np.ascontiguousarray(node_i[:, 1])
-        tree.feature = np.ascontiguousarray(node_i[:, 2])
-        tree.n_node_samples = np.ascontiguousarray(node_i[:, 3])
-        tree.missing_go_to_left = node_i[:, 4].astype(np.uint8)
-        tree.threshold = np.ascontiguousarray(node_f[:, 0])
-        tree.impurity = np.ascontiguousarray(node_f[:, 1])
-        tree.weighted_n_node_samples = np.ascontiguousarray(node_f[:, 2])
-        tree.value = np.ascontiguousarray(node_v).reshape(node_count, 1, n_values)
+        # copies of the rows of column-major arrays, views of the column-major ones
+        tree.children_left = np.ascontiguousarray(cols_i[0])
+        tree.children_right = np.ascontiguousarray(cols_i[1])
+        tree.feature = np.ascontiguousarray(cols_i[2])
+        tree.n_node_samples = np.ascontiguousarray(cols_i[3])
+        tree.missing_go_to_left = cols_i[4].astype(np.uint8)
+        tree.threshold = np.ascontiguousarray(cols_f[0])
+        tree.impurity = np.ascontiguousarray(cols_f[1])
+        tree.weighted_n_node_samples = np.ascontiguousarray(cols_f[2])
+        tree.value = node_v.reshape(node_count, 1, n_values)
         tree.node_count = int(node_count)
         tree.max_depth = int(depth)
         return tree

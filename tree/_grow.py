@@ -22,6 +22,7 @@ from tree._builder import (
     TREE_UNDEFINED,
     build_depth_first,
     merge_subtrees,
+    node_arrays,
     split_skip,
     workspace,
 )
@@ -63,12 +64,13 @@ class ThreadedBuild:
         self.d, self.n = self.order.shape
 
     def run(self, defer_below):
-        """Return ``(node_i, node_f, node_v, max_depth)`` of the whole tree."""
+        """Return ``(cols_i, cols_f, node_v, max_depth)`` of the whole tree, ``cols_i`` and
+        ``cols_f`` column by column (``node_i.T``, ``node_f.T``)."""
         with ThreadPoolExecutor(max_workers=self.n_threads) as pool:
             self.pool = pool
             top_i, top_f, top_v, depth, deferred = self._grow_top(defer_below)
             if not deferred:
-                return top_i, top_f, top_v, depth
+                return top_i.T, top_f.T, top_v, depth
             return self._grow_deferred(top_i, top_f, top_v, depth, deferred)
 
     # -- the top of the tree, node by node -----------------------------------------------------
@@ -244,11 +246,19 @@ class ThreadedBuild:
     # -- the deferred subtrees, concurrently ---------------------------------------------------
 
     def _grow_deferred(self, top_i, top_f, top_v, depth, deferred):
+        # one node buffer for all subtrees, each its own rows (at most 2 per sample): no
+        # concatenation afterwards, and rows never written cost no memory
+        sizes = np.array([end - start for start, end, _, _ in deferred], dtype=np.int64)
+        base = np.zeros(len(deferred), dtype=np.int64)
+        base[1:] = np.cumsum(2 * sizes)[:-1]
+        sub_i, sub_f, sub_v = node_arrays(int(2 * sizes.sum()), top_v.shape[1])
+
         def grow(k):
             start, end, sub_depth, impurity = deferred[k]
             goes_left, b_ord, b_val, b_lab, ws_i, ws_f, lc_scratch = workspace(
                 self.n, self.d, self.n_classes, 1, self.labels.dtype, buffer_size=end - start
             )
+            rows = slice(base[k], base[k] + 2 * sizes[k])
             return build_depth_first(
                 *self.common,
                 self.table,
@@ -265,16 +275,16 @@ class ThreadedBuild:
                 end,
                 sub_depth,
                 impurity,
+                sub_i[rows],
+                sub_f[rows],
+                sub_v[rows],
             )
 
         # largest first, so that the threads end together
-        tasks = sorted(range(len(deferred)), key=lambda k: deferred[k][0] - deferred[k][1])
+        tasks = sorted(range(len(deferred)), key=lambda k: -sizes[k])
         results = dict(zip(tasks, self.pool.map(grow, tasks)))
-        subtrees = [results[k] for k in range(len(deferred))]
-        offsets = np.zeros(len(subtrees) + 1, dtype=np.int64)
-        offsets[1:] = np.cumsum([r[0].shape[0] for r in subtrees])
-        sub_i = np.concatenate([r[0] for r in subtrees])
-        sub_f = np.concatenate([r[1] for r in subtrees])
-        sub_v = np.concatenate([r[2] for r in subtrees])
-        out_i, out_f, out_v = merge_subtrees(top_i, top_f, top_v, sub_i, sub_f, sub_v, offsets)
-        return out_i, out_f, out_v, max(depth, max(r[3] for r in subtrees))
+        counts = np.array([results[k][0] for k in range(len(deferred))], dtype=np.int64)
+        cols_i, cols_f, node_v = merge_subtrees(
+            top_i, top_f, top_v, sub_i, sub_f, sub_v, base, counts
+        )
+        return cols_i, cols_f, node_v, max(depth, max(r[1] for r in results.values()))

@@ -193,35 +193,6 @@ def search_small(
 
 
 @njit(cache=True, nogil=True)
-def _finish_mse(order, values, labels, f, start, pos, end, wmode, weights, tot, w_node, lc):
-    # squared error, no missing values: the threshold and the left sums, as finish_split and
-    # split_left_totals compute them; returns (threshold, w_left)
-    a = np.float64(values[f, pos - 1])
-    b = np.float64(values[f, pos])
-    threshold = a / 2.0 + b / 2.0
-    if threshold == b or np.isinf(threshold):
-        threshold = a
-    lc[0] = 0.0
-    lc[1] = 0.0
-    w_left = 0.0
-    for p in range(start, pos):
-        w = 1.0 if wmode == UNIT else weights[order[f, p]]
-        yv = np.float64(labels[f, p])
-        lc[0] += w * yv
-        lc[1] += w * yv * yv
-        w_left += w
-    if pos - start > end - pos:
-        sum_left = tot[0]
-        w_left = w_node
-        for p in range(end - 1, pos - 1, -1):
-            w = 1.0 if wmode == UNIT else weights[order[f, p]]
-            sum_left -= w * np.float64(labels[f, p])
-            w_left -= w
-        lc[0] = sum_left
-    return threshold, w_left
-
-
-@njit(cache=True, nogil=True)
 def grow_small_subtree(
     order,
     values,
@@ -339,11 +310,27 @@ def grow_small_subtree(
                         m += 1
             else:
                 m = prepare_candidates(values, start, end, max_features, False, rng, ws_i, ws_f)
-            search_small(
-                m, feats, order, values, labels, start, end, wmode, class_w, weights, tot,
-                w_node, n_classes, crit, min_samples_leaf, min_weight_leaf, table, use_table,
-                lc_scratch, res_pos, res_num, res_den,
-            )  # fmt: skip
+            if crit == MSE:  # search_small's loop written out: the call cost more than it
+                for j in range(m):
+                    f = feats[j]
+                    if np.isnan(values[f, end - 1]):
+                        search_small(
+                            1, feats[j:], order, values, labels, start, end, wmode, class_w,
+                            weights, tot, w_node, n_classes, crit, min_samples_leaf,
+                            min_weight_leaf, table, use_table, lc_scratch[j:], res_pos[j:],
+                            res_num[j:], res_den[j:],
+                        )  # fmt: skip
+                    else:
+                        res_pos[j], res_num[j], res_den[j] = _search_feature_mse(
+                            f, order, values, labels, start, end, wmode, weights, tot, w_node,
+                            min_samples_leaf, min_weight_leaf,
+                        )  # fmt: skip
+            else:
+                search_small(
+                    m, feats, order, values, labels, start, end, wmode, class_w, weights, tot,
+                    w_node, n_classes, crit, min_samples_leaf, min_weight_leaf, table,
+                    use_table, lc_scratch, res_pos, res_num, res_den,
+                )  # fmt: skip
             best = -1
             for j in range(m):
                 if res_pos[j] == -1:
@@ -355,9 +342,29 @@ def grow_small_subtree(
                 pos = res_pos[best]
                 if crit == MSE and pos >= 0 and not np.isnan(values[f, end - 1]):
                     feature = f
-                    threshold, w_left = _finish_mse(
-                        order, values, labels, f, start, pos, end, wmode, weights, tot, w_node, lc
-                    )
+                    # threshold and left sums as finish_split and split_left_totals make them
+                    a = np.float64(values[f, pos - 1])
+                    b = np.float64(values[f, pos])
+                    threshold = a / 2.0 + b / 2.0
+                    if threshold == b or np.isinf(threshold):
+                        threshold = a
+                    lc[0] = 0.0
+                    lc[1] = 0.0
+                    w_left = 0.0
+                    for p in range(start, pos):
+                        w = 1.0 if wmode == UNIT else weights[order[f, p]]
+                        yv = np.float64(labels[f, p])
+                        lc[0] += w * yv
+                        lc[1] += w * yv * yv
+                        w_left += w
+                    if pos - start > end - pos:
+                        sum_left = tot[0]
+                        w_left = w_node
+                        for p in range(end - 1, pos - 1, -1):
+                            w = 1.0 if wmode == UNIT else weights[order[f, p]]
+                            sum_left -= w * np.float64(labels[f, p])
+                            w_left -= w
+                        lc[0] = sum_left
                     w_right = w_node - w_left
                     imp_left = lc[1] / w_left - (lc[0] / w_left) ** 2.0
                     imp_right = (tot[1] - lc[1]) / w_right - ((tot[0] - lc[0]) / w_right) ** 2.0
