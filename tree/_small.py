@@ -34,7 +34,7 @@ from tree._splitter import (
 )
 from tree._tree import TREE_LEAF, TREE_UNDEFINED
 
-SMALL_NODE = 64
+SMALL_NODE = 512
 EPSILON = np.finfo(np.float64).eps
 
 
