@@ -286,21 +286,21 @@ def build_depth_first(
     root_end,
     root_depth,
     root_impurity,
-    node_i,
-    node_f,
-    node_v,
 ):
     """Grow the (sub)tree of the segment ``[root_start, root_end)`` depth-first.
 
-    ``root_impurity`` is the root's impurity, or ``inf`` to compute it. The nodes are written
-    from row 0 of ``node_i``, ``node_f``, ``node_v``, which must have room for
-    ``2 * (root_end - root_start) - 1`` rows (a binary tree has fewer nodes than twice its
-    leaves); pages of memory never written are never touched. The subtrees of small nodes are
-    grown by ``tree._small.grow_small_subtree`` in one call each, unless the splitter is random
-    or the criterion is the absolute error.
+    ``root_impurity`` is the root's impurity, or ``inf`` to compute it. The subtrees of small
+    nodes are grown by ``tree._small.grow_small_subtree`` in one call each, unless the splitter
+    is random or the criterion is the absolute error.
 
-    Returns ``(node_count, max_depth)``.
+    Returns ``(node_i, node_f, node_v, max_depth)``.
     """
+    # room for every node a segment can have (fewer than twice its samples): the arrays never
+    # grow, and the memory of rows never written is never touched
+    cap = 2 * (root_end - root_start)
+    node_i = np.empty((cap, 5), dtype=np.int64)
+    node_f = np.empty((cap, 3), dtype=np.float64)
+    node_v = np.empty((cap, 1 if crit >= MSE else n_classes), dtype=np.float64)
     tot = np.empty(n_classes, dtype=np.float64)
     lc = np.empty(n_classes, dtype=np.float64)
     # stack rows: start, end, depth, parent, is_left; impurity apart
@@ -314,7 +314,7 @@ def build_depth_first(
     st_i[0, 4] = 0
     st_f[0] = root_impurity
     top = 1
-    node_count = 0
+    node_count = np.int64(0)  # not the literal 0: numba would compile callees for it too
     max_depth_seen = root_depth
     small_subtrees = not random_mode and crit != MAE
     while top > 0:
@@ -332,7 +332,7 @@ def build_depth_first(
                 max_features, min_samples_split, min_samples_leaf, min_weight_leaf, max_depth,
                 min_impurity_decrease, table, use_table, rng, goes_left, b_ord, b_val, b_lab,
                 ws_i, ws_f, lc_scratch, node_i, node_f, node_v, node_count, start, end, depth,
-                impurity, parent, is_left,
+                impurity, parent, is_left, random_mode,
             )  # fmt: skip
             max_depth_seen = max(max_depth_seen, sub_depth)
             continue
@@ -437,76 +437,27 @@ def build_depth_first(
         st_i[top, 4] = 1
         st_f[top] = imp_left
         top += 1
-    return node_count, max_depth_seen
-
-
-def node_arrays(n_rows, n_values):
-    """Uninitialised node storage for ``n_rows`` nodes (see the module docstring)."""
-    return (
-        np.empty((n_rows, 5), dtype=np.int64),
-        np.empty((n_rows, 3), dtype=np.float64),
-        np.empty((n_rows, n_values), dtype=np.float64),
-    )
+    return node_i[:node_count], node_f[:node_count], node_v[:node_count], max_depth_seen
 
 
 @njit(cache=True, nogil=True)
-def merge_subtrees(top_i, top_f, top_v, sub_i, sub_f, sub_v, sub_base, sub_count):
-    """Splice the deferred subtrees into the top tree, renumbering all nodes in preorder.
+def place_subtree(cols_i, cols_f, out_v, first, sub_i, sub_f, sub_v):
+    """Copy a subtree numbered in preorder from 0 into the tree's columns from node ``first``.
 
-    Subtree k holds ``sub_count[k]`` rows from row ``sub_base[k]`` of ``sub_*``, with child
-    indices local to it; a top node's child ``DEFERRED - k`` is subtree k's root. Returns the
-    whole tree column by column, as the ``Tree`` stores it: ``(cols_i (5, n), cols_f (3, n),
-    node_v (n, n_values))``.
+    A subtree grown on its own is a contiguous block of the whole tree's preorder: its nodes
+    keep their order, their child indices move by ``first``.
     """
-    n_total = top_i.shape[0] + sub_count.sum()
-    n_values = top_v.shape[1]
-    out_i = np.empty((5, n_total), dtype=np.int64)
-    out_f = np.empty((3, n_total), dtype=np.float64)
-    out_v = np.empty((n_total, n_values), dtype=np.float64)
-    # stack of (tree k: -1 for top, local node, parent out id, is_left)
-    st = np.empty((n_total + 1, 4), dtype=np.int64)
-    st[0, 0] = -1
-    st[0, 1] = 0
-    st[0, 2] = -1
-    st[0, 3] = 0
-    top = 1
-    k_out = 0
-    while top > 0:
-        top -= 1
-        k = st[top, 0]
-        local = st[top, 1]
-        parent = st[top, 2]
-        is_left = st[top, 3]
-        if k < 0 and local <= DEFERRED:
-            k = DEFERRED - local
-            local = 0
-        if k < 0:
-            src_i, src_f, src_v, row = top_i, top_f, top_v, local
-        else:
-            src_i, src_f, src_v, row = sub_i, sub_f, sub_v, sub_base[k] + local
+    for row in range(sub_i.shape[0]):
+        node = first + row
         for j in range(5):
-            out_i[j, k_out] = src_i[row, j]
+            cols_i[j, node] = sub_i[row, j]
+        if sub_i[row, 0] != TREE_LEAF:
+            cols_i[0, node] += first
+            cols_i[1, node] += first
         for j in range(3):
-            out_f[j, k_out] = src_f[row, j]
-        for j in range(n_values):
-            out_v[k_out, j] = src_v[row, j]
-        if parent >= 0:
-            out_i[0 if is_left == 1 else 1, parent] = k_out
-        left = src_i[row, 0]
-        right = src_i[row, 1]
-        if left != TREE_LEAF:
-            st[top, 0] = k
-            st[top, 1] = right
-            st[top, 2] = k_out
-            st[top, 3] = 0
-            top += 1
-            st[top, 0] = k
-            st[top, 1] = left
-            st[top, 2] = k_out
-            st[top, 3] = 1
-            top += 1
-        k_out += 1
-    return out_i, out_f, out_v
+            cols_f[j, node] = sub_f[row, j]
+        for j in range(sub_v.shape[1]):
+            out_v[node, j] = sub_v[row, j]
 
 
 @njit(cache=True, nogil=True)
@@ -599,8 +550,9 @@ def build_best_first(
     heap_id = np.empty(cap, dtype=np.int64)
     tot = np.empty(n_classes, dtype=np.float64)
     lc = np.empty(n_classes, dtype=np.float64)
-    node_count = 0
-    heap_size = 0
+    # int64 variables, not literals: numba would compile the helpers once more for a literal
+    node_count = np.int64(0)
+    heap_size = np.int64(0)
     max_split_nodes = max_leaf_nodes - 1
     max_depth_seen = 0
     # the root, then the children of each expanded node, are evaluated by the same code
@@ -611,8 +563,8 @@ def build_best_first(
     pending_end[0] = n
     pending_imp[0] = np.inf
     n_pending = 1
-    parent = -1
-    child_depth = 0
+    parent = np.int64(-1)
+    child_depth = np.int64(0)
     first = True
     while True:
         for k in range(n_pending):

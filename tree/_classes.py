@@ -12,7 +12,7 @@ import numba
 import numpy as np
 
 from tree._base import TreeEstimatorBase
-from tree._builder import build_best_first, build_depth_first, node_arrays, workspace
+from tree._builder import build_best_first, build_depth_first, workspace
 from tree._checks import (
     check_classification_y,
     check_is_fitted,
@@ -214,13 +214,10 @@ class _BaseDecisionTree(TreeEstimatorBase):
         else:
             scratch = workspace(n, d, n_classes, 1, label_dtype)
             if self.max_leaf_nodes is None:
-                node_i, node_f, node_v = node_arrays(2 * n, n_values)
-                node_count, depth = build_depth_first(
-                    *common, table, use_table, seed, *scratch, 0, n, 0, np.inf, node_i, node_f,
-                    node_v,
-                )  # fmt: skip
-                node_i, node_f = node_i[:node_count], node_f[:node_count]
-                node_v = node_v[:node_count].copy()  # not a view keeping the spare rows
+                node_i, node_f, node_v, depth = build_depth_first(
+                    *common, table, use_table, seed, *scratch, 0, n, 0, np.inf
+                )
+                node_v = node_v.copy()  # not a view keeping the spare rows
             else:
                 node_i, node_f, node_v, _, depth = build_best_first(
                     *common, int(self.max_leaf_nodes), table, use_table, seed, *scratch

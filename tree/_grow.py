@@ -21,8 +21,7 @@ from tree._builder import (
     TREE_LEAF,
     TREE_UNDEFINED,
     build_depth_first,
-    merge_subtrees,
-    node_arrays,
+    place_subtree,
     split_skip,
     workspace,
 )
@@ -246,19 +245,11 @@ class ThreadedBuild:
     # -- the deferred subtrees, concurrently ---------------------------------------------------
 
     def _grow_deferred(self, top_i, top_f, top_v, depth, deferred):
-        # one node buffer for all subtrees, each its own rows (at most 2 per sample): no
-        # concatenation afterwards, and rows never written cost no memory
-        sizes = np.array([end - start for start, end, _, _ in deferred], dtype=np.int64)
-        base = np.zeros(len(deferred), dtype=np.int64)
-        base[1:] = np.cumsum(2 * sizes)[:-1]
-        sub_i, sub_f, sub_v = node_arrays(int(2 * sizes.sum()), top_v.shape[1])
-
         def grow(k):
             start, end, sub_depth, impurity = deferred[k]
             goes_left, b_ord, b_val, b_lab, ws_i, ws_f, lc_scratch = workspace(
                 self.n, self.d, self.n_classes, 1, self.labels.dtype, buffer_size=end - start
             )
-            rows = slice(base[k], base[k] + 2 * sizes[k])
             return build_depth_first(
                 *self.common,
                 self.table,
@@ -275,16 +266,49 @@ class ThreadedBuild:
                 end,
                 sub_depth,
                 impurity,
-                sub_i[rows],
-                sub_f[rows],
-                sub_v[rows],
             )
 
         # largest first, so that the threads end together
-        tasks = sorted(range(len(deferred)), key=lambda k: -sizes[k])
+        tasks = sorted(range(len(deferred)), key=lambda k: deferred[k][0] - deferred[k][1])
         results = dict(zip(tasks, self.pool.map(grow, tasks)))
-        counts = np.array([results[k][0] for k in range(len(deferred))], dtype=np.int64)
-        cols_i, cols_f, node_v = merge_subtrees(
-            top_i, top_f, top_v, sub_i, sub_f, sub_v, base, counts
-        )
-        return cols_i, cols_f, node_v, max(depth, max(r[1] for r in results.values()))
+        subtrees = [results[k] for k in range(len(deferred))]
+        cols_i, cols_f, node_v = _splice(top_i, top_f, top_v, subtrees)
+        return cols_i, cols_f, node_v, max(depth, max(r[3] for r in subtrees))
+
+
+def _splice(top_i, top_f, top_v, subtrees):
+    """The whole tree, column by column, in preorder: the top nodes with each deferred subtree
+    (child pointer ``DEFERRED - k``) as one block in place of its root."""
+    first_of_top = np.empty(top_i.shape[0], dtype=np.int64)
+    first_of_sub = np.empty(len(subtrees), dtype=np.int64)
+    n_nodes = 0
+    stack = [0]  # top nodes; a negative entry -1 - k is subtree k
+    while stack:
+        entry = stack.pop()
+        if entry < 0:
+            first_of_sub[-1 - entry] = n_nodes
+            n_nodes += subtrees[-1 - entry][0].shape[0]
+            continue
+        first_of_top[entry] = n_nodes
+        n_nodes += 1
+        for child in (top_i[entry, 1], top_i[entry, 0]):  # right pushed first: left is next
+            if child <= DEFERRED:
+                stack.append(-1 - (DEFERRED - child))
+            elif child != TREE_LEAF:
+                stack.append(child)
+    cols_i = np.empty((5, n_nodes), dtype=np.int64)
+    cols_f = np.empty((3, n_nodes), dtype=np.float64)
+    node_v = np.empty((n_nodes, top_v.shape[1]), dtype=np.float64)
+    for k, (sub_i, sub_f, sub_v, _) in enumerate(subtrees):
+        place_subtree(cols_i, cols_f, node_v, first_of_sub[k], sub_i, sub_f, sub_v)
+    rows = first_of_top
+    cols_i[:, rows] = top_i.T
+    cols_f[:, rows] = top_f.T
+    node_v[rows] = top_v
+    for side in (0, 1):
+        child = top_i[:, side]
+        deferred = child <= DEFERRED
+        inner = ~deferred & (child != TREE_LEAF)
+        cols_i[side, rows[inner]] = first_of_top[child[inner]]
+        cols_i[side, rows[deferred]] = first_of_sub[DEFERRED - child[deferred]]
+    return cols_i, cols_f, node_v

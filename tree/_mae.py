@@ -180,8 +180,8 @@ def split_errors(order_f, values_f, labels_f, start, end, pos, missing_left, uni
     scratch_i = np.empty((3, n + 1), dtype=np.int64)
     left = scratch_i[1]
     right = scratch_i[2]
-    n_left = 0
-    n_right = 0
+    n_left = np.int64(0)  # not the literal 0: numba would compile set_median_error for it too
+    n_right = np.int64(0)
     for p in range(start, end):
         goes_left = p < pos if p < end_nm else missing_left
         if goes_left:

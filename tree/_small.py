@@ -229,13 +229,15 @@ def grow_small_subtree(
     root_impurity,
     root_parent,
     root_is_left,
+    random_mode,
 ):
     """Grow the subtree of the small node ``[root_start, root_end)`` depth-first, best splitter.
 
     The nodes are written from row ``node_count`` on, numbered in preorder as
     ``tree._builder.build_depth_first`` numbers them (the arrays must have room for
     ``2 * (root_end - root_start)`` more rows); ``root_impurity`` is ``inf`` to compute it.
-    Returns ``(node_count, max_depth_seen)``.
+    Returns ``(node_count, max_depth_seen)``. ``random_mode`` is False; it is passed on to
+    the general helpers as a variable because a literal ``False`` would compile them twice.
     """
     d = values.shape[0]
     feats = ws_i[1]
@@ -309,16 +311,17 @@ def grow_small_subtree(
                         feats[m] = f
                         m += 1
             else:
-                m = prepare_candidates(values, start, end, max_features, False, rng, ws_i, ws_f)
+                m = prepare_candidates(
+                    values, start, end, max_features, random_mode, rng, ws_i, ws_f
+                )
             if crit == MSE:  # search_small's loop written out: the call cost more than it
                 for j in range(m):
                     f = feats[j]
                     if np.isnan(values[f, end - 1]):
-                        search_small(
-                            1, feats[j:], order, values, labels, start, end, wmode, class_w,
-                            weights, tot, w_node, n_classes, crit, min_samples_leaf,
-                            min_weight_leaf, table, use_table, lc_scratch[j:], res_pos[j:],
-                            res_num[j:], res_den[j:],
+                        res_pos[j], res_num[j], res_den[j] = scan_best(
+                            order[f], values[f], labels[f], start, end, wmode, class_w, weights,
+                            tot, w_node, n_classes, crit, min_samples_leaf, min_weight_leaf,
+                            table, use_table, lc_scratch[j],
                         )  # fmt: skip
                     else:
                         res_pos[j], res_num[j], res_den[j] = _search_feature_mse(
@@ -376,7 +379,7 @@ def grow_small_subtree(
                     feature, pos, threshold, imp_left, imp_right, improvement, missing_flag = (
                         finish_split(
                             m, order, values, labels, start, end, wmode, class_w, weights, tot,
-                            w_node, w_total, impurity, n_classes, crit, False, ws_i, ws_f, lc,
+                            w_node, w_total, impurity, n_classes, crit, random_mode, ws_i, ws_f, lc,
                         )
                     )  # fmt: skip
                 is_leaf = improvement + EPSILON < min_impurity_decrease

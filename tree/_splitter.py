@@ -842,7 +842,12 @@ def _partition_chunk(
 @njit(cache=True, nogil=True)
 def partition_serial(order, values, labels, start, end, skip, goes_left, b_ord, b_val, b_lab):
     """Stable partition of every feature's segment except ``skip`` (already partitioned)."""
-    _partition_chunk(0, 1, order, values, labels, start, end, skip, goes_left, b_ord, b_val, b_lab)
+    first_chunk = np.int64(0)  # variables, not literals: one compiled _partition_chunk
+    n_chunks = np.int64(1)
+    _partition_chunk(
+        first_chunk, n_chunks, order, values, labels, start, end, skip, goes_left, b_ord, b_val,
+        b_lab,
+    )  # fmt: skip
 
 
 # -- one node: choose the split ----------------------------------------------------------------
