@@ -2,7 +2,8 @@
 
 Both builders number nodes as scikit-learn does: depth-first in preorder (left child first),
 best-first in order of creation (the children of the expanded node, left then right). The
-nodes are kept in three growable arrays:
+nodes are kept in three arrays with room for every node the tree can have (fewer than twice its
+samples, or its leaves for best-first; rows never written cost no memory):
 
 - ``node_i`` int64 ``(capacity, 5)``: left child, right child, feature, n_node_samples,
   missing_go_to_left;
@@ -10,7 +11,8 @@ nodes are kept in three growable arrays:
 - ``node_v`` float64 ``(capacity, n_classes)``: the weighted class fractions.
 
 The kernels are serial and release the GIL; ``tree._grow`` runs them on threads (the top
-nodes with their features split between threads, then whole subtrees concurrently).
+nodes with their features split between threads, then whole subtrees concurrently). Nodes of
+at most ``SMALL_NODE`` samples are grown, with their whole subtree, by ``tree._small``.
 
 Ties between splits of equal proxy improvement go to the lowest feature index, then the lowest
 threshold, so with ``max_features=None`` and the best splitter no random number is drawn.
