@@ -272,13 +272,14 @@ class ThreadedBuild:
         tasks = sorted(range(len(deferred)), key=lambda k: deferred[k][0] - deferred[k][1])
         results = dict(zip(tasks, self.pool.map(grow, tasks)))
         subtrees = [results[k] for k in range(len(deferred))]
-        cols_i, cols_f, node_v = _splice(top_i, top_f, top_v, subtrees)
+        cols_i, cols_f, node_v = _splice(top_i, top_f, top_v, subtrees, self.pool)
         return cols_i, cols_f, node_v, max(depth, max(r[3] for r in subtrees))
 
 
-def _splice(top_i, top_f, top_v, subtrees):
+def _splice(top_i, top_f, top_v, subtrees, pool):
     """The whole tree, column by column, in preorder: the top nodes with each deferred subtree
-    (child pointer ``DEFERRED - k``) as one block in place of its root."""
+    (child pointer ``DEFERRED - k``) as one block in place of its root. The blocks are copied
+    on the pool's threads (first writes to fresh memory are slow; they run concurrently)."""
     first_of_top = np.empty(top_i.shape[0], dtype=np.int64)
     first_of_sub = np.empty(len(subtrees), dtype=np.int64)
     n_nodes = 0
@@ -299,8 +300,12 @@ def _splice(top_i, top_f, top_v, subtrees):
     cols_i = np.empty((5, n_nodes), dtype=np.int64)
     cols_f = np.empty((3, n_nodes), dtype=np.float64)
     node_v = np.empty((n_nodes, top_v.shape[1]), dtype=np.float64)
-    for k, (sub_i, sub_f, sub_v, _) in enumerate(subtrees):
+
+    def place(k):
+        sub_i, sub_f, sub_v, _ = subtrees[k]
         place_subtree(cols_i, cols_f, node_v, first_of_sub[k], sub_i, sub_f, sub_v)
+
+    list(pool.map(place, range(len(subtrees))))
     rows = first_of_top
     cols_i[:, rows] = top_i.T
     cols_f[:, rows] = top_f.T

@@ -31,45 +31,12 @@ from tree._splitter import (
     mark_left,
     partition_small,
     scan_best,
+    scan_mse,
 )
 from tree._tree import TREE_LEAF, TREE_UNDEFINED
 
 SMALL_NODE = 512
 EPSILON = np.finfo(np.float64).eps
-
-
-@njit(cache=True, nogil=True)
-def _search_feature_mse(
-    f, order, values, labels, start, end, wmode, weights, tot, w_node, min_samples_leaf,
-    min_weight_leaf,
-):  # fmt: skip
-    # squared error: the running sums stay in registers
-    first = start + min_samples_leaf - 1
-    last = end - min_samples_leaf - 1
-    w_left = 0.0
-    sum_left = 0.0
-    best_pos = -1
-    best_num = -np.inf
-    best_den = 1.0
-    for p in range(start, last + 1):
-        w = weights[order[f, p]] if wmode == PER_SAMPLE else 1.0
-        sum_left += w * np.float64(labels[f, p])
-        w_left += w
-        if p < first:
-            continue
-        if values[f, p + 1] <= values[f, p] + FEATURE_THRESHOLD:
-            continue
-        w_right = w_node - w_left
-        if w_left < min_weight_leaf or w_right < min_weight_leaf:
-            continue
-        sum_right = tot[0] - sum_left
-        num = sum_left * sum_left * w_right + sum_right * sum_right * w_left
-        den = w_left * w_right
-        if num * best_den > best_num * den:
-            best_num = num
-            best_den = den
-            best_pos = p + 1
-    return best_pos, best_num, best_den
 
 
 @njit(cache=True, nogil=True)
@@ -104,9 +71,10 @@ def search_small(
         f = feats[j]
         if np.isnan(values[f, end - 1]):
             pos, num, den = scan_best(
-                order[f],
-                values[f],
-                labels[f],
+                f,
+                order,
+                values,
+                labels,
                 start,
                 end,
                 wmode,
@@ -123,7 +91,7 @@ def search_small(
                 lc_scratch[j],
             )
         elif crit == MSE:
-            pos, num, den = _search_feature_mse(
+            pos, num, den = scan_mse(
                 f, order, values, labels, start, end, wmode, weights, tot, w_node,
                 min_samples_leaf, min_weight_leaf,
             )  # fmt: skip
@@ -319,12 +287,12 @@ def grow_small_subtree(
                     f = feats[j]
                     if np.isnan(values[f, end - 1]):
                         res_pos[j], res_num[j], res_den[j] = scan_best(
-                            order[f], values[f], labels[f], start, end, wmode, class_w, weights,
+                            f, order, values, labels, start, end, wmode, class_w, weights,
                             tot, w_node, n_classes, crit, min_samples_leaf, min_weight_leaf,
                             table, use_table, lc_scratch[j],
                         )  # fmt: skip
                     else:
-                        res_pos[j], res_num[j], res_den[j] = _search_feature_mse(
+                        res_pos[j], res_num[j], res_den[j] = scan_mse(
                             f, order, values, labels, start, end, wmode, weights, tot, w_node,
                             min_samples_leaf, min_weight_leaf,
                         )  # fmt: skip

@@ -294,6 +294,7 @@ def _scan_best_missing(
 
 @njit(cache=True, nogil=True)
 def scan_best(
+    f,
     order,
     values,
     labels,
@@ -312,20 +313,28 @@ def scan_best(
     use_table,
     lc,
 ):
-    """Best split position of one feature: ``(pos, proxy_num, proxy_den)``, pos -1 if none.
+    """Best split position of feature ``f``: ``(pos, proxy_num, proxy_den)``, pos -1 if none.
 
     Ties keep the first (lowest threshold) position. The weight lookup and the proxy are
     written out in the loop on purpose: calling a helper with array arguments per sample costs
     numba reference counting, which made this loop 20x slower.
     """
-    if np.isnan(values[end - 1]):
+    if crit == MSE and not np.isnan(values[f, end - 1]):
+        return scan_mse(
+            f, order, values, labels, start, end, wmode, weights, tot, w_node, min_samples_leaf,
+            min_weight_leaf,
+        )  # fmt: skip
+    order_f = order[f]
+    values_f = values[f]
+    labels_f = labels[f]
+    if np.isnan(values_f[end - 1]):
         return _scan_best_missing(
-            order,
-            values,
-            labels,
+            order_f,
+            values_f,
+            labels_f,
             start,
             end,
-            end_non_missing(values, start, end),
+            end_non_missing(values_f, start, end),
             wmode,
             class_w,
             weights,
@@ -339,25 +348,11 @@ def scan_best(
             use_table,
             lc,
         )
-    if crit == MSE:
-        return _scan_best_mse(
-            order,
-            values,
-            labels,
-            start,
-            end,
-            wmode,
-            weights,
-            tot,
-            w_node,
-            min_samples_leaf,
-            min_weight_leaf,
-        )
     if n_classes == 2:
         return _scan_best_binary(
-            order,
-            values,
-            labels,
+            order_f,
+            values_f,
+            labels_f,
             start,
             end,
             wmode,
@@ -381,18 +376,18 @@ def scan_best(
     last = end - min_samples_leaf - 1
     gini = crit == GINI
     for p in range(start, last + 1):
-        c = np.int64(labels[p])
+        c = np.int64(labels_f[p])
         if wmode == UNIT:
             w = 1.0
         elif wmode == BY_CLASS:
             w = class_w[c]
         else:
-            w = weights[order[p]]
+            w = weights[order_f[p]]
         lc[c] += w
         w_left += w
         if p < first:
             continue
-        if values[p + 1] <= values[p] + FEATURE_THRESHOLD:
+        if values_f[p + 1] <= values_f[p] + FEATURE_THRESHOLD:
             continue
         w_right = w_node - w_left
         if w_left < min_weight_leaf or w_right < min_weight_leaf:
@@ -516,40 +511,32 @@ def _scan_best_binary(
 
 
 @njit(cache=True, nogil=True)
-def _scan_best_mse(
-    order,
-    values,
-    labels,
-    start,
-    end,
-    wmode,
-    weights,
-    tot,
-    w_node,
-    min_samples_leaf,
+def scan_mse(
+    f, order, values, labels, start, end, wmode, weights, tot, w_node, min_samples_leaf,
     min_weight_leaf,
-):
-    # squared error: proxy sum_left**2 / wL + sum_right**2 / wR, as a fraction
+):  # fmt: skip
+    """``scan_best`` for the squared error without missing values, on feature ``f`` of the 2-D
+    arrays: the proxy ``sum_left**2 / wL + sum_right**2 / wR`` as a fraction, the running sums
+    in registers."""
+    first = start + min_samples_leaf - 1
+    last = end - min_samples_leaf - 1
     w_left = 0.0
     sum_left = 0.0
-    sum_total = tot[0]
     best_pos = -1
     best_num = -np.inf
     best_den = 1.0
-    first = start + min_samples_leaf - 1
-    last = end - min_samples_leaf - 1
     for p in range(start, last + 1):
-        w = 1.0 if wmode == UNIT else weights[order[p]]
+        w = weights[order[f, p]] if wmode == PER_SAMPLE else 1.0
+        sum_left += w * np.float64(labels[f, p])
         w_left += w
-        sum_left += w * np.float64(labels[p])
         if p < first:
             continue
-        if values[p + 1] <= values[p] + FEATURE_THRESHOLD:
+        if values[f, p + 1] <= values[f, p] + FEATURE_THRESHOLD:
             continue
         w_right = w_node - w_left
         if w_left < min_weight_leaf or w_right < min_weight_leaf:
             continue
-        sum_right = sum_total - sum_left
+        sum_right = tot[0] - sum_left
         num = sum_left * sum_left * w_right + sum_right * sum_right * w_left
         den = w_left * w_right
         if num * best_den > best_num * den:
@@ -665,9 +652,10 @@ def _scan_one(
         )
     else:
         pos, num, den = scan_best(
-            order[f],
-            values[f],
-            labels[f],
+            f,
+            order,
+            values,
+            labels,
             start,
             end,
             wmode,
