@@ -25,11 +25,13 @@ from tree._criterion import MAE, MSE, node_impurity
 from tree._node import finish_split, prepare_candidates
 from tree._small import EPSILON, SMALL_NODE, grow_small_subtree, search_small
 from tree._splitter import (
+    children_are_leaves,
     mark_left,
     node_totals,
     partition_serial,
     partition_small,
     search_serial,
+    split_skip,
 )
 from tree._tree import TREE_LEAF, TREE_UNDEFINED
 
@@ -161,19 +163,6 @@ def _find_split(
 
 
 @njit(cache=True, nogil=True)
-def split_skip(values_f, end, missing_left):
-    """The split feature needs no partition unless its missing values move left."""
-    return -1 if (missing_left and np.isnan(values_f[end - 1])) else 1
-
-
-@njit(cache=True, nogil=True)
-def children_are_leaves(start, pos, end, depth, max_depth, min_samples_split, min_samples_leaf):
-    """Both children of the split at ``pos`` will be leaves whatever their samples."""
-    larger = max(pos - start, end - pos)
-    return depth + 1 >= max_depth or larger < min_samples_split or larger < 2 * min_samples_leaf
-
-
-@njit(cache=True, nogil=True)
 def _apply_split(
     order,
     values,
@@ -195,7 +184,7 @@ def _apply_split(
     leaves read their samples from it alone.
     """
     mark_left(order, values, feature, start, end, threshold, missing_left, goes_left)
-    skip = feature if split_skip(values[feature], end, missing_left) > 0 else -1
+    skip = split_skip(values, feature, end, missing_left)
     if end - start <= SMALL_NODE:
         n_partitioned = 1 if leaves_only else order.shape[0]
         partition_small(

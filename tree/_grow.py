@@ -22,12 +22,11 @@ from tree._builder import (
     TREE_UNDEFINED,
     build_depth_first,
     place_subtree,
-    split_skip,
     workspace,
 )
 from tree._criterion import MAE, MSE, node_impurity
 from tree._node import finish_split, prepare_candidates
-from tree._splitter import _partition_chunk, mark_left, node_totals, search_serial
+from tree._splitter import _partition_chunk, mark_left, node_totals, search_serial, split_skip
 
 THREAD_MIN_WORK = 50_000  # samples x features below which one node's work is not divided
 
@@ -221,7 +220,7 @@ class ThreadedBuild:
             missing_left,
             goes_left,
         )
-        skip = feature if split_skip(self.values[feature], end, missing_left) > 0 else -1
+        skip = split_skip(self.values, feature, end, missing_left)
         n_chunks = b_ord.shape[0] if (end - start) * self.d >= THREAD_MIN_WORK else 1
 
         def partition(t):

@@ -53,6 +53,19 @@ def prepare_candidates(values, start, end, max_features, random_mode, rng, ws_i,
 
 
 @njit(cache=True, nogil=True)
+def best_candidate(m, res_pos, res_num, res_den):
+    """Index of the searched candidate with the largest proxy improvement (the first among
+    equals), -1 if none has an admissible split."""
+    best = -1
+    for j in range(m):
+        if res_pos[j] == -1:
+            continue
+        if best < 0 or res_num[j] * res_den[best] > res_num[best] * res_den[j]:
+            best = j
+    return best
+
+
+@njit(cache=True, nogil=True)
 def finish_split(
     m,
     order,
@@ -86,12 +99,7 @@ def finish_split(
     rand_thr = ws_f[0]
     res_num = ws_f[1]
     res_den = ws_f[2]
-    best = -1
-    for j in range(m):
-        if res_pos[j] == -1:
-            continue
-        if best < 0 or res_num[j] * res_den[best] > res_num[best] * res_den[j]:
-            best = j
+    best = best_candidate(m, res_pos, res_num, res_den)
     if best < 0:
         return -1, end, 0.0, 0.0, 0.0, 0.0, 0
     f = feats[best]

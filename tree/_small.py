@@ -21,17 +21,19 @@ from tree._criterion import (
     impurity_improvement,
     node_impurity,
 )
-from tree._node import finish_split, prepare_candidates
+from tree._node import best_candidate, finish_split, prepare_candidates
 from tree._splitter import (
     BY_CLASS,
     FEATURE_THRESHOLD,
     PER_SAMPLE,
     UNIT,
+    children_are_leaves,
     is_constant,
     mark_left,
     partition_small,
     scan_best,
     scan_mse,
+    split_skip,
 )
 from tree._tree import TREE_LEAF, TREE_UNDEFINED
 
@@ -302,12 +304,7 @@ def grow_small_subtree(
                     w_node, n_classes, crit, min_samples_leaf, min_weight_leaf, table,
                     use_table, lc_scratch, res_pos, res_num, res_den,
                 )  # fmt: skip
-            best = -1
-            for j in range(m):
-                if res_pos[j] == -1:
-                    continue
-                if best < 0 or res_num[j] * res_den[best] > res_num[best] * res_den[j]:
-                    best = j
+            best = best_candidate(m, res_pos, res_num, res_den)
             if best >= 0:
                 f = feats[best]
                 pos = res_pos[best]
@@ -376,16 +373,12 @@ def grow_small_subtree(
         node_f[node_id, 0] = threshold
         missing_left = missing_flag == 1
         mark_left(order, values, feature, start, end, threshold, missing_left, goes_left)
-        # the split feature is already in order, unless its missing values move left
-        skip = -1 if (missing_left and np.isnan(values[feature, end - 1])) else feature
-        larger = max(pos - start, end - pos)
-        leaves_only = (
-            depth + 1 >= max_depth or larger < min_samples_split or larger < 2 * min_samples_leaf
+        leaves_only = children_are_leaves(
+            start, pos, end, depth, max_depth, min_samples_split, min_samples_leaf
         )
-        n_partitioned = 1 if leaves_only else d  # leaves read their samples from feature 0
         partition_small(
-            order, values, labels, start, end, skip, n_partitioned, goes_left, b_ord, b_val,
-            b_lab,
+            order, values, labels, start, end, split_skip(values, feature, end, missing_left),
+            1 if leaves_only else d, goes_left, b_ord, b_val, b_lab,
         )  # fmt: skip
         # right first, so that the left child is popped (and numbered) first
         st_i[top, 0] = pos

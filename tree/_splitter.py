@@ -774,6 +774,21 @@ def mark_left(order, values, f, start, end, threshold, missing_left, goes_left):
 
 
 @njit(cache=True, nogil=True)
+def split_skip(values, feature, end, missing_left):
+    """The feature whose partition can be skipped after a split on ``feature``: the split
+    feature itself is already in order, unless its missing values move left (then -1)."""
+    return -1 if (missing_left and np.isnan(values[feature, end - 1])) else feature
+
+
+@njit(cache=True, nogil=True)
+def children_are_leaves(start, pos, end, depth, max_depth, min_samples_split, min_samples_leaf):
+    """Both children of the split at ``pos`` will be leaves whatever their samples (then only
+    feature 0, from which leaves read their samples, needs partitioning)."""
+    larger = max(pos - start, end - pos)
+    return depth + 1 >= max_depth or larger < min_samples_split or larger < 2 * min_samples_leaf
+
+
+@njit(cache=True, nogil=True)
 def skip_constant(values, f, start, end):
     """A feature constant in the node needs no partition (except feature 0).
 
