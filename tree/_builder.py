@@ -76,6 +76,7 @@ def _find_split(
     max_features,
     min_samples_leaf,
     min_weight_leaf,
+    small_node,
     table,
     use_table,
     rng,
@@ -86,7 +87,7 @@ def _find_split(
 ):
     """Best split of the node ``[start, end)`` (see ``finish_split``)."""
     m = prepare_candidates(values, start, end, max_features, random_mode, rng, ws_i, ws_f)
-    if end - start <= SMALL_NODE and not random_mode and crit != MAE:
+    if end - start <= small_node and not random_mode and crit != MAE:
         search_small(
             m,
             ws_i[1],
@@ -263,6 +264,7 @@ def build_depth_first(
     min_weight_leaf,
     max_depth,
     min_impurity_decrease,
+    small_node,
     table,
     use_table,
     rng,
@@ -280,8 +282,9 @@ def build_depth_first(
 ):
     """Grow the (sub)tree of the segment ``[root_start, root_end)`` depth-first.
 
-    ``root_impurity`` is the root's impurity, or ``inf`` to compute it. The subtrees of small
-    nodes are grown by ``tree._small.grow_small_subtree`` in one call each, unless the splitter
+    ``root_impurity`` is the root's impurity, or ``inf`` to compute it. The subtrees of nodes of
+    at most ``small_node`` samples (``tree._small.SMALL_NODE``; 0 in tests: the general path only)
+    are grown by ``tree._small.grow_small_subtree`` in one call each, unless the splitter
     is random or the criterion is the absolute error.
 
     Returns ``(node_i, node_f, node_v, max_depth)``.
@@ -317,7 +320,7 @@ def build_depth_first(
         is_left = st_i[top, 4] == 1
         impurity = st_f[top]
         n_node = end - start
-        if small_subtrees and n_node <= SMALL_NODE:
+        if small_subtrees and n_node <= small_node:
             node_count, sub_depth = grow_small_subtree(
                 order, values, labels, wmode, class_w, weights, w_total, n_classes, crit,
                 max_features, min_samples_split, min_samples_leaf, min_weight_leaf, max_depth,
@@ -362,6 +365,7 @@ def build_depth_first(
                 max_features,
                 min_samples_leaf,
                 min_weight_leaf,
+                small_node,
                 table,
                 use_table,
                 rng,
@@ -516,6 +520,7 @@ def build_best_first(
     min_weight_leaf,
     max_depth,
     min_impurity_decrease,
+    small_node,
     max_leaf_nodes,
     table,
     use_table,
@@ -602,6 +607,7 @@ def build_best_first(
                     max_features,
                     min_samples_leaf,
                     min_weight_leaf,
+                    small_node,
                     table,
                     use_table,
                     rng,

@@ -1,6 +1,7 @@
 """Input validation for the tree estimators: clear errors of scikit-learn's types."""
 
 import numbers
+import sys
 import warnings
 
 import numpy as np
@@ -8,6 +9,26 @@ import numpy as np
 
 class NotFittedError(ValueError, AttributeError):
     """Raised when a method that needs a fitted model is called before ``fit``."""
+
+
+_SKLEARN_COMPATIBLE = {}
+
+
+def not_fitted_error(message):
+    """A ``NotFittedError`` that ``except sklearn.exceptions.NotFittedError`` also catches.
+
+    When scikit-learn is loaded (never imported here), the error is of a subclass of both
+    classes, so code written against either catches it; otherwise it is ours alone.
+    """
+    sklearn_exceptions = sys.modules.get("sklearn.exceptions")
+    if sklearn_exceptions is None:
+        return NotFittedError(message)
+    theirs = sklearn_exceptions.NotFittedError
+    cls = _SKLEARN_COMPATIBLE.get(theirs)
+    if cls is None:
+        cls = type("NotFittedError", (NotFittedError, theirs), {"__module__": __name__})
+        _SKLEARN_COMPATIBLE[theirs] = cls
+    return cls(message)
 
 
 class InvalidParameterError(ValueError, TypeError):
@@ -21,7 +42,7 @@ class DataConversionWarning(UserWarning):
 def check_is_fitted(estimator, attribute="tree_"):
     if not hasattr(estimator, attribute):
         name = type(estimator).__name__
-        raise NotFittedError(
+        raise not_fitted_error(
             f"This {name} instance is not fitted yet. Call 'fit' with appropriate arguments "
             "before using this estimator."
         )

@@ -6,11 +6,13 @@ the ``NUMBA_NUM_THREADS`` environment variable); small data is always handled on
 
 import math
 import numbers
+import warnings
 import weakref
 
 import numba
 import numpy as np
 
+from tree import _small
 from tree._base import TreeEstimatorBase
 from tree._builder import build_best_first, build_depth_first, workspace
 from tree._checks import (
@@ -204,6 +206,7 @@ class _BaseDecisionTree(TreeEstimatorBase):
             float(min_weight_leaf),
             max_depth,
             float(self.min_impurity_decrease),
+            np.int64(_small.SMALL_NODE),  # read at fit time: the tests set it to 0
         )
         if self.max_leaf_nodes is None and use_parallel:
             # the top levels node by node with the features split between threads, then the
@@ -507,8 +510,9 @@ class DecisionTreeRegressor(_BaseDecisionTree):
     """A CART regression tree (scikit-learn's ``DecisionTreeRegressor`` semantics).
 
     Parameters are the classifier's (see ``DecisionTree``) without ``class_weight``;
-    ``criterion`` is "squared_error", "friedman_mse" (which scikit-learn 1.9 maps to
-    "squared_error": the two always chose the same splits) or "absolute_error". With the
+    ``criterion`` is "squared_error" or "absolute_error"; "friedman_mse" is deprecated as in
+    scikit-learn 1.9: it warns (FutureWarning) and is stored as "squared_error", since the two
+    always chose the same splits. With the
     squared error a leaf predicts the weighted mean of its training targets and
     ``tree_.impurity`` is the weighted variance; with the absolute error a leaf predicts the
     weighted median (the mean of the two middle values when they split the weight exactly in
@@ -540,6 +544,16 @@ class DecisionTreeRegressor(_BaseDecisionTree):
         min_impurity_decrease=0.0,
         ccp_alpha=0.0,
     ):
+        if isinstance(criterion, str) and criterion == "friedman_mse":
+            # as scikit-learn 1.9: the two criteria always chose the same splits
+            criterion = "squared_error"
+            warnings.warn(
+                'Value `"friedman_mse"` for `criterion` is deprecated (as in scikit-learn 1.9) '
+                'and maps to `"squared_error"`, which always chose the same splits. Use '
+                '`criterion="squared_error"` to remove this warning.',
+                FutureWarning,
+                stacklevel=2,
+            )
         self.criterion = criterion
         self.splitter = splitter
         self.max_depth = max_depth

@@ -56,6 +56,7 @@ class ThreadedBuild:
             self.min_weight_leaf,
             self.max_depth,
             self.min_impurity_decrease,
+            self.small_node,
         ) = common
         self.table, self.use_table, self.seed = table, use_table, seed
         self.n_threads = n_threads

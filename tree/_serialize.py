@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from tree._checks import NotFittedError
+from tree._checks import not_fitted_error
 from tree._tree import TREE_LEAF, TREE_UNDEFINED, Tree
 from tree._version import __version__
 
@@ -330,7 +330,7 @@ def _require_int(d, key, low=None, high=None, where="the saved model"):
 
 
 def _not_fitted(model):
-    return NotFittedError(
+    return not_fitted_error(
         f"This {type(model).__name__} instance is not fitted yet; call 'fit' before saving it."
     )
 

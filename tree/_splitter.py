@@ -486,8 +486,9 @@ def _scan_best_binary(
             den = w_left * w_right
         elif use_table:
             # each side summed on its own, then added: mirror-image splits tie exactly
-            num = (table[np.int64(left0)] + table[np.int64(left1)] - table[np.int64(w_left)]) + (
-                table[np.int64(right0)] + table[np.int64(right1)] - table[np.int64(w_right)]
+            # the order of the general loop's sums (-w ln w first): equal splits tie exactly
+            num = (-table[np.int64(w_left)] + table[np.int64(left0)] + table[np.int64(left1)]) + (
+                -table[np.int64(w_right)] + table[np.int64(right0)] + table[np.int64(right1)]
             )
             den = 1.0
         else:

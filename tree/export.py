@@ -12,7 +12,7 @@ import tempfile
 
 import numpy as np
 
-from tree._checks import NotFittedError
+from tree._checks import not_fitted_error
 from tree._tree import TREE_LEAF
 
 _NUMPY_LINE_WIDTH = 74  # numpy's 75-character line minus the closing bracket
@@ -22,7 +22,7 @@ def fitted_tree(model):
     """The ``tree_`` of a fitted estimator, or ``NotFittedError`` with how to fix it."""
     tree_ = getattr(model, "tree_", None)
     if tree_ is None or not hasattr(tree_, "children_left"):
-        raise NotFittedError(
+        raise not_fitted_error(
             f"This {type(model).__name__} instance is not fitted yet; call 'fit' with "
             "appropriate arguments before exporting or plotting it."
         )

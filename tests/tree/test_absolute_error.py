@@ -18,12 +18,7 @@ FEATURE_THRESHOLD = np.float32(1e-7)
 REL_TOL = 1e-9
 
 
-EXPECTED_FAILED_CHECKS = {
-    "check_estimators_unfitted": (
-        "raises tree.NotFittedError (a ValueError and AttributeError, like sklearn's), which "
-        "cannot subclass sklearn's class because tree must not import scikit-learn"
-    ),
-}
+EXPECTED_FAILED_CHECKS = {}
 
 
 @parametrize_with_checks(

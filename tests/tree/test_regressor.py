@@ -12,12 +12,7 @@ from tree import DecisionTreeRegressor, NotFittedError
 # scikit-learn 1.9 warns that its "friedman_mse" now maps to "squared_error" (as ours does)
 pytestmark = pytest.mark.filterwarnings('ignore:Value `"friedman_mse"`:FutureWarning')
 
-EXPECTED_FAILED_CHECKS = {
-    "check_estimators_unfitted": (
-        "raises tree.NotFittedError (a ValueError and AttributeError, like sklearn's), which "
-        "cannot subclass sklearn's class because tree must not import scikit-learn"
-    ),
-}
+EXPECTED_FAILED_CHECKS = {}
 
 
 @parametrize_with_checks(
@@ -128,3 +123,12 @@ def test_regressor_api():
         DecisionTreeRegressor().predict(X)
     constant = DecisionTreeRegressor().fit(X, np.full(100, 2.5))
     assert constant.tree_.node_count == 1 and constant.predict(X[:2]).tolist() == [2.5, 2.5]
+
+
+def test_friedman_mse_warns_and_maps_to_squared_error_as_scikit_learn():
+    with pytest.warns(FutureWarning, match="friedman_mse") as ours:
+        model = DecisionTreeRegressor(criterion="friedman_mse")
+    with pytest.warns(FutureWarning, match="friedman_mse"):
+        theirs = SkRegressor(criterion="friedman_mse")
+    assert len(ours) == 1
+    assert model.criterion == theirs.criterion == "squared_error"
