@@ -22,6 +22,8 @@ The kernels only need numpy and numba; ``tree._splitter`` dispatches to them.
 import numpy as np
 from numba import njit
 
+from tree._criterion import absolute_error_proxy
+
 FEATURE_THRESHOLD = np.float32(1e-7)  # the same as tree._splitter's
 RANK_ONCE_FROM = 128  # node size from which the targets are ranked once per node
 
@@ -363,9 +365,7 @@ def scan_best_mae(
             w_right = w_node - w_left
             if w_left < min_weight_leaf or w_right < min_weight_leaf:
                 continue
-            impurity_left = errors_left[k] / w_left
-            impurity_right = errors_right[k + 1] / w_right
-            proxy = -w_right * impurity_right - w_left * impurity_left
+            proxy, _ = absolute_error_proxy(errors_left[k], errors_right[k + 1], w_left, w_right)
             if proxy > best:
                 best = proxy
                 best_pos = -2 - q if missing_left else q
@@ -407,7 +407,7 @@ def scan_random_mae(
     )
     if w_left < min_weight_leaf or w_right < min_weight_leaf:
         return -1, -np.inf, 1.0
-    proxy = -w_right * (error_right / w_right) - w_left * (error_left / w_left)
+    proxy, _ = absolute_error_proxy(error_left, error_right, w_left, w_right)
     return (-2 - pos if missing_left else pos), proxy, 1.0
 
 

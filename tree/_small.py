@@ -16,10 +16,10 @@ import numpy as np
 from numba import njit
 
 from tree._criterion import (
-    GINI,
     MSE,
     impurity_improvement,
     node_impurity,
+    proxy_improvement,
 )
 from tree._node import best_candidate, finish_split, prepare_candidates
 from tree._splitter import (
@@ -98,8 +98,9 @@ def search_small(
                 min_samples_leaf, min_weight_leaf,
             )  # fmt: skip
         else:
+            stats = lc_scratch[j]
             for c in range(n_classes):
-                lc_scratch[j, c] = 0.0
+                stats[c] = 0.0
             w_left = 0.0
             pos = -1
             num = -np.inf
@@ -112,7 +113,7 @@ def search_small(
                     w = 1.0
                 else:
                     w = class_w[c]
-                lc_scratch[j, c] += w
+                stats[c] += w
                 w_left += w
                 if p < first:
                     continue
@@ -121,38 +122,9 @@ def search_small(
                 w_right = w_node - w_left
                 if w_left < min_weight_leaf or w_right < min_weight_leaf:
                     continue
-                if crit == GINI:
-                    sq_left = 0.0
-                    sq_right = 0.0
-                    for k in range(n_classes):
-                        a = lc_scratch[j, k]
-                        b = tot[k] - a
-                        sq_left += a * a
-                        sq_right += b * b
-                    p_num = sq_left * w_right + sq_right * w_left
-                    p_den = w_left * w_right
-                elif use_table:
-                    # each side summed on its own, then added: mirror-image splits tie exactly
-                    side_left = -table[np.int64(w_left)]
-                    side_right = -table[np.int64(w_right)]
-                    for k in range(n_classes):
-                        a = np.int64(lc_scratch[j, k])
-                        side_left += table[a]
-                        side_right += table[np.int64(tot[k]) - a]
-                    p_num = side_left + side_right
-                    p_den = 1.0
-                else:
-                    side_left = -w_left * np.log(w_left)
-                    side_right = -w_right * np.log(w_right)
-                    for k in range(n_classes):
-                        a = lc_scratch[j, k]
-                        b = tot[k] - a
-                        if a > 0.0:
-                            side_left += a * np.log(a)
-                        if b > 0.0:
-                            side_right += b * np.log(b)
-                    p_num = side_left + side_right
-                    p_den = 1.0
+                p_num, p_den = proxy_improvement(
+                    crit, stats, tot, n_classes, w_left, w_right, table, use_table
+                )
                 if p_num * den > num * p_den:
                     num = p_num
                     den = p_den

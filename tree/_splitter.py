@@ -18,7 +18,16 @@ The loops over features take a range of candidates (search) or a chunk of featur
 import numpy as np
 from numba import njit
 
-from tree._criterion import GINI, MAE, MSE, proxy_improvement
+from tree._criterion import (
+    GINI,
+    MAE,
+    MSE,
+    entropy_proxy_binary,
+    entropy_proxy_counts_binary,
+    gini_proxy_binary,
+    proxy_improvement,
+    squared_error_proxy,
+)
 from tree._mae import node_median_error, search_mae
 
 UNIT = 0
@@ -224,7 +233,7 @@ def _scan_best_missing(
         w_left = w_missing if missing_left else 0.0
         n_missing_left = n_missing if missing_left else 0
         for p in range(start, end_nm):
-            # the sample update and the proxy are written out: see scan_best
+            # the sample update is written out: see scan_best
             if wmode == PER_SAMPLE:
                 w = weights[order[p]]
             elif crit == MSE or wmode == UNIT:
@@ -249,42 +258,9 @@ def _scan_best_missing(
             w_right = w_node - w_left
             if w_left < min_weight_leaf or w_right < min_weight_leaf:
                 continue
-            if crit == MSE:
-                sum_left = stats[0]
-                sum_right = tot[0] - sum_left
-                num = sum_left * sum_left * w_right + sum_right * sum_right * w_left
-                den = w_left * w_right
-            elif crit == GINI:
-                sq_left = 0.0
-                sq_right = 0.0
-                for k in range(n_classes):
-                    a = stats[k]
-                    b = tot[k] - a
-                    sq_left += a * a
-                    sq_right += b * b
-                num = sq_left * w_right + sq_right * w_left
-                den = w_left * w_right
-            elif use_table:
-                side_left = -table[np.int64(w_left)]
-                side_right = -table[np.int64(w_right)]
-                for k in range(n_classes):
-                    a = np.int64(stats[k])
-                    side_left += table[a]
-                    side_right += table[np.int64(tot[k]) - a]
-                num = side_left + side_right
-                den = 1.0
-            else:
-                side_left = -w_left * np.log(w_left)
-                side_right = -w_right * np.log(w_right)
-                for k in range(n_classes):
-                    a = stats[k]
-                    b = tot[k] - a
-                    if a > 0.0:
-                        side_left += a * np.log(a)
-                    if b > 0.0:
-                        side_right += b * np.log(b)
-                num = side_left + side_right
-                den = 1.0
+            num, den = proxy_improvement(
+                crit, stats, tot, n_classes, w_left, w_right, table, use_table
+            )
             if num * best_den > best_num * den:
                 best_num = num
                 best_den = den
@@ -315,9 +291,9 @@ def scan_best(
 ):
     """Best split position of feature ``f``: ``(pos, proxy_num, proxy_den)``, pos -1 if none.
 
-    Ties keep the first (lowest threshold) position. The weight lookup and the proxy are
-    written out in the loop on purpose: calling a helper with array arguments per sample costs
-    numba reference counting, which made this loop 20x slower.
+    Ties keep the first (lowest threshold) position. The weight lookup is written out in the
+    loop and the proxy (``tree._criterion``) is inlined: calling a helper with array arguments
+    per sample costs numba reference counting, which made this loop 20x slower.
     """
     if crit == MSE and not np.isnan(values[f, end - 1]):
         return scan_mse(
@@ -374,7 +350,6 @@ def scan_best(
     best_den = 1.0
     first = start + min_samples_leaf - 1  # last sample of the smallest admissible left child
     last = end - min_samples_leaf - 1
-    gini = crit == GINI
     for p in range(start, last + 1):
         c = np.int64(labels_f[p])
         if wmode == UNIT:
@@ -392,38 +367,7 @@ def scan_best(
         w_right = w_node - w_left
         if w_left < min_weight_leaf or w_right < min_weight_leaf:
             continue
-        if gini:
-            sq_left = 0.0
-            sq_right = 0.0
-            for k in range(n_classes):
-                a = lc[k]
-                b = tot[k] - a
-                sq_left += a * a
-                sq_right += b * b
-            num = sq_left * w_right + sq_right * w_left
-            den = w_left * w_right
-        elif use_table:
-            # each side summed on its own, then added: mirror-image splits tie exactly
-            side_left = -table[np.int64(w_left)]
-            side_right = -table[np.int64(w_right)]
-            for k in range(n_classes):
-                a = np.int64(lc[k])
-                side_left += table[a]
-                side_right += table[np.int64(tot[k]) - a]
-            num = side_left + side_right
-            den = 1.0
-        else:
-            side_left = -w_left * np.log(w_left)
-            side_right = -w_right * np.log(w_right)
-            for k in range(n_classes):
-                a = lc[k]
-                b = tot[k] - a
-                if a > 0.0:
-                    side_left += a * np.log(a)
-                if b > 0.0:
-                    side_right += b * np.log(b)
-            num = side_left + side_right
-            den = 1.0
+        num, den = proxy_improvement(crit, lc, tot, n_classes, w_left, w_right, table, use_table)
         if num * best_den > best_num * den:
             best_num = num
             best_den = den
@@ -476,34 +420,12 @@ def _scan_best_binary(
         w_right = w_node - w_left
         if w_left < min_weight_leaf or w_right < min_weight_leaf:
             continue
-        left0 = w_left - left1
-        right1 = tot1 - left1
-        right0 = w_right - right1
         if gini:
-            num = (left0 * left0 + left1 * left1) * w_right + (
-                right0 * right0 + right1 * right1
-            ) * w_left
-            den = w_left * w_right
+            num, den = gini_proxy_binary(left1, tot1, w_left, w_right)
         elif use_table:
-            # each side summed on its own, then added: mirror-image splits tie exactly
-            # the order of the general loop's sums (-w ln w first): equal splits tie exactly
-            num = (-table[np.int64(w_left)] + table[np.int64(left0)] + table[np.int64(left1)]) + (
-                -table[np.int64(w_right)] + table[np.int64(right0)] + table[np.int64(right1)]
-            )
-            den = 1.0
+            num, den = entropy_proxy_counts_binary(left1, tot1, w_left, w_right, table)
         else:
-            side_left = -w_left * np.log(w_left)
-            side_right = -w_right * np.log(w_right)
-            if left0 > 0.0:
-                side_left += left0 * np.log(left0)
-            if left1 > 0.0:
-                side_left += left1 * np.log(left1)
-            if right0 > 0.0:
-                side_right += right0 * np.log(right0)
-            if right1 > 0.0:
-                side_right += right1 * np.log(right1)
-            num = side_left + side_right
-            den = 1.0
+            num, den = entropy_proxy_binary(left1, tot1, w_left, w_right)
         if num * best_den > best_num * den:
             best_num = num
             best_den = den
@@ -537,9 +459,7 @@ def scan_mse(
         w_right = w_node - w_left
         if w_left < min_weight_leaf or w_right < min_weight_leaf:
             continue
-        sum_right = tot[0] - sum_left
-        num = sum_left * sum_left * w_right + sum_right * sum_right * w_left
-        den = w_left * w_right
+        num, den = squared_error_proxy(sum_left, tot[0], w_left, w_right)
         if num * best_den > best_num * den:
             best_num = num
             best_den = den
