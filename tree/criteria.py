@@ -136,8 +136,7 @@ def regression_impurity(y, criterion="squared_error", sample_weight=None):
         w = np.ascontiguousarray(sample_weight, dtype=np.float64)
         if w.shape != ys.shape or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
             raise ValueError(
-                "sample_weight must have one finite, non-negative weight per target, not all "
-                "zero."
+                "sample_weight must have one finite, non-negative weight per target, not all zero."
             )
     if CRITERIA[criterion] == MAE:
         order = np.arange(ys.shape[0], dtype=np.int32)
