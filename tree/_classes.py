@@ -39,6 +39,7 @@ from tree._predict import apply_records, decision_path_arrays, pack_tree
 from tree._presort import presort
 from tree._prune import prune_tree, pruning_path
 from tree._splitter import BY_CLASS, PER_SAMPLE, UNIT
+from tree._startup import compile_notice
 from tree._tree import Tree
 
 PARALLEL_MIN_CELLS = 200_000  # n_samples * n_features from which fit uses every thread
@@ -188,26 +189,49 @@ class _BaseDecisionTree(TreeEstimatorBase):
         else:
             label_dtype = np.uint8 if n_classes <= 256 else np.int32
         labels = y_enc.astype(label_dtype)
-        order, values, sorted_labels = presort(X32, labels, n_threads if use_parallel else 1)
-        common = (
-            order,
-            values,
-            sorted_labels,
-            wmode,
-            class_w,
-            weights,
-            w_total,
-            n_classes,
-            crit,
-            random_mode,
-            max_features,
-            min_samples_split,
-            min_samples_leaf,
-            float(min_weight_leaf),
-            max_depth,
-            float(self.min_impurity_decrease),
-            np.int64(_small.SMALL_NODE),  # read at fit time: the tests set it to 0
-        )
+        with compile_notice(build_depth_first, build_best_first):
+            order, values, sorted_labels = presort(X32, labels, n_threads if use_parallel else 1)
+            common = (
+                order,
+                values,
+                sorted_labels,
+                wmode,
+                class_w,
+                weights,
+                w_total,
+                n_classes,
+                crit,
+                random_mode,
+                max_features,
+                min_samples_split,
+                min_samples_leaf,
+                float(min_weight_leaf),
+                max_depth,
+                float(self.min_impurity_decrease),
+                np.int64(_small.SMALL_NODE),  # read at fit time: the tests set it to 0
+            )
+            cols_i, cols_f, node_v, depth = self._build(
+                common, table, use_table, seed, n, d, n_threads, use_parallel, label_dtype
+            )
+        node_count = node_v.shape[0]
+        tree = Tree(d, np.array([n_values]), 1)
+        # copies of the rows of column-major arrays, views of the column-major ones
+        tree.children_left = np.ascontiguousarray(cols_i[0])
+        tree.children_right = np.ascontiguousarray(cols_i[1])
+        tree.feature = np.ascontiguousarray(cols_i[2])
+        tree.n_node_samples = np.ascontiguousarray(cols_i[3])
+        tree.missing_go_to_left = cols_i[4].astype(np.uint8)
+        tree.threshold = np.ascontiguousarray(cols_f[0])
+        tree.impurity = np.ascontiguousarray(cols_f[1])
+        tree.weighted_n_node_samples = np.ascontiguousarray(cols_f[2])
+        tree.value = node_v.reshape(node_count, 1, n_values)
+        tree.node_count = int(node_count)
+        tree.max_depth = int(depth)
+        return tree
+
+    def _build(self, common, table, use_table, seed, n, d, n_threads, use_parallel, label_dtype):
+        """Run the builder that fits the parameters; the tree's columns, values and depth."""
+        n_classes = common[7]
         if self.max_leaf_nodes is None and use_parallel:
             # the top levels node by node with the features split between threads, then the
             # subtrees below `defer_below` samples concurrently
@@ -226,21 +250,7 @@ class _BaseDecisionTree(TreeEstimatorBase):
                     *common, int(self.max_leaf_nodes), table, use_table, seed, *scratch
                 )
             cols_i, cols_f = node_i.T, node_f.T
-        node_count = node_v.shape[0]
-        tree = Tree(d, np.array([n_values]), 1)
-        # copies of the rows of column-major arrays, views of the column-major ones
-        tree.children_left = np.ascontiguousarray(cols_i[0])
-        tree.children_right = np.ascontiguousarray(cols_i[1])
-        tree.feature = np.ascontiguousarray(cols_i[2])
-        tree.n_node_samples = np.ascontiguousarray(cols_i[3])
-        tree.missing_go_to_left = cols_i[4].astype(np.uint8)
-        tree.threshold = np.ascontiguousarray(cols_f[0])
-        tree.impurity = np.ascontiguousarray(cols_f[1])
-        tree.weighted_n_node_samples = np.ascontiguousarray(cols_f[2])
-        tree.value = node_v.reshape(node_count, 1, n_values)
-        tree.node_count = int(node_count)
-        tree.max_depth = int(depth)
-        return tree
+        return cols_i, cols_f, node_v, depth
 
     # -- prediction ----------------------------------------------------------------------------
 
