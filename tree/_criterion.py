@@ -11,7 +11,8 @@ right child's ``tot[c] - lc[c]``.
 """
 
 import numpy as np
-from numba import njit
+
+from tree._jit import borrowing_kernel, kernel
 
 GINI = 0
 ENTROPY = 1
@@ -27,9 +28,10 @@ CRITERIA = {
 }
 
 _LN2 = np.log(2.0)
+EPSILON = np.finfo(np.float64).eps  # a node this pure, or an improvement this small, is none
 
 
-@njit(cache=True, nogil=True)
+@borrowing_kernel
 def xlogx(x):
     """``x * ln(x)``, with ``0 * ln(0) = 0``."""
     if x > 0.0:
@@ -37,7 +39,7 @@ def xlogx(x):
     return 0.0
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def xlogx_table(n):
     """``k * ln(k)`` for the integer counts ``k = 0 .. n`` (entropy proxy of unit weights)."""
     table = np.zeros(n + 1, dtype=np.float64)
@@ -47,11 +49,11 @@ def xlogx_table(n):
 
 
 # -- the proxies compared during a scan: (numerator, denominator), larger is better ----------
-# Each formula is written here once; every scan calls these (scalar arguments, or inlined into
-# the caller, so that no per-candidate call pays numba's reference counting on arrays).
+# Each formula is written here once and every scan calls these (borrowing kernels: a call per
+# candidate split costs no reference counting, see tree._jit).
 
 
-@njit(cache=True, nogil=True, inline="always")
+@borrowing_kernel
 def gini_proxy(left, tot, n_classes, w_left, w_right):
     """Gini: ``sum_c L_c**2 / wL + sum_c R_c**2 / wR`` as ``(num, wL * wR)``.
 
@@ -68,7 +70,7 @@ def gini_proxy(left, tot, n_classes, w_left, w_right):
     return sq_left * w_right + sq_right * w_left, w_left * w_right
 
 
-@njit(cache=True, nogil=True)
+@borrowing_kernel
 def gini_proxy_binary(left1, tot1, w_left, w_right):
     """``gini_proxy`` for two classes from the weight of class 1 on the left (``left1``).
 
@@ -82,7 +84,7 @@ def gini_proxy_binary(left1, tot1, w_left, w_right):
     return num, w_left * w_right
 
 
-@njit(cache=True, nogil=True, inline="always")
+@borrowing_kernel
 def entropy_proxy(left, tot, n_classes, w_left, w_right):
     """Entropy (nats): ``sum_c xlogx(L_c) + sum_c xlogx(R_c) - xlogx(wL) - xlogx(wR)``.
 
@@ -97,7 +99,7 @@ def entropy_proxy(left, tot, n_classes, w_left, w_right):
     return side_left + side_right, 1.0
 
 
-@njit(cache=True, nogil=True, inline="always")
+@borrowing_kernel
 def entropy_proxy_counts(left, tot, n_classes, w_left, w_right, table):
     """``entropy_proxy`` with unit weights: integer counts, ``table[k] = k ln k``."""
     side_left = -table[np.int64(w_left)]
@@ -109,7 +111,7 @@ def entropy_proxy_counts(left, tot, n_classes, w_left, w_right, table):
     return side_left + side_right, 1.0
 
 
-@njit(cache=True, nogil=True)
+@borrowing_kernel
 def entropy_proxy_binary(left1, tot1, w_left, w_right):
     """``entropy_proxy`` for two classes (see ``gini_proxy_binary``)."""
     left0 = w_left - left1
@@ -120,7 +122,7 @@ def entropy_proxy_binary(left1, tot1, w_left, w_right):
     return side_left + side_right, 1.0
 
 
-@njit(cache=True, nogil=True, inline="always")
+@borrowing_kernel
 def entropy_proxy_counts_binary(left1, tot1, w_left, w_right, table):
     """``entropy_proxy_counts`` for two classes (see ``gini_proxy_binary``)."""
     left0 = w_left - left1
@@ -131,7 +133,7 @@ def entropy_proxy_counts_binary(left1, tot1, w_left, w_right, table):
     return side_left + side_right, 1.0
 
 
-@njit(cache=True, nogil=True)
+@borrowing_kernel
 def squared_error_proxy(sum_left, sum_total, w_left, w_right):
     """Squared error: ``S_L**2 / wL + S_R**2 / wR`` as ``(num, wL * wR)`` (S the sums of w*y).
 
@@ -142,14 +144,14 @@ def squared_error_proxy(sum_left, sum_total, w_left, w_right):
     return sum_left * sum_left * w_right + sum_right * sum_right * w_left, w_left * w_right
 
 
-@njit(cache=True, nogil=True)
+@borrowing_kernel
 def absolute_error_proxy(error_left, error_right, w_left, w_right):
     """Absolute error: ``-(wL * MAE_L + wR * MAE_R)`` as ``(num, 1)``, from the children's
     summed absolute deviations from their weighted medians."""
     return -w_right * (error_right / w_right) - w_left * (error_left / w_left), 1.0
 
 
-@njit(cache=True, nogil=True, inline="always")
+@borrowing_kernel
 def proxy_improvement(crit, lc, tot, n_classes, w_left, w_right, table, use_table):
     """The proxy of criterion ``crit`` for left statistics ``lc`` (one split, any criterion
     but the absolute error)."""
@@ -162,7 +164,7 @@ def proxy_improvement(crit, lc, tot, n_classes, w_left, w_right, table, use_tabl
     return entropy_proxy(lc, tot, n_classes, w_left, w_right)
 
 
-@njit(cache=True, nogil=True)
+@borrowing_kernel
 def _impurity_of(crit, counts, tot, sign, n_classes, weight):
     # impurity of the class counts ``tot + sign * counts`` (sign 0: tot itself), as scikit-learn
     if crit == GINI:
@@ -180,7 +182,7 @@ def _impurity_of(crit, counts, tot, sign, n_classes, weight):
     return ent
 
 
-@njit(cache=True, nogil=True)
+@borrowing_kernel
 def node_impurity(crit, tot, n_classes, weight):
     """Impurity of a node with weighted class counts ``tot`` (entropy in bits, like sklearn)."""
     if crit == MSE:
@@ -190,7 +192,7 @@ def node_impurity(crit, tot, n_classes, weight):
     return _impurity_of(crit, tot, tot, 0, n_classes, weight)
 
 
-@njit(cache=True, nogil=True)
+@borrowing_kernel
 def children_impurity(crit, lc, tot, n_classes, w_left, w_right):
     """Impurities ``(left, right)`` of the children with left counts ``lc``."""
     if crit == MSE:
@@ -202,7 +204,7 @@ def children_impurity(crit, lc, tot, n_classes, w_left, w_right):
     return left, right
 
 
-@njit(cache=True, nogil=True)
+@borrowing_kernel
 def impurity_improvement(w_node, w_total, impurity, imp_left, imp_right, w_left, w_right):
     """Weighted impurity decrease of a split (scikit-learn's formula and operation order)."""
     return (w_node / w_total) * (
