@@ -79,6 +79,33 @@ def store_node(nodes, criterion, node_id, parent, is_left, n_node, w_node, impur
 
 
 @borrowing_kernel
+def clip_value(nodes, node_id, lower, upper):
+    """Under monotonic constraints, clip the node's value to its bounds (scikit-learn's
+    ``clip_node_value``): the mean, or the fraction of class 0 with class 1's as its rest."""
+    values = nodes.values
+    v = values[node_id, 0]
+    if v < lower:
+        values[node_id, 0] = lower
+    elif v > upper:
+        values[node_id, 0] = upper
+    if values.shape[1] == 2:
+        values[node_id, 1] = 1 - values[node_id, 0]
+
+
+@borrowing_kernel
+def children_bounds(rules, feature, lower, upper, middle):
+    """``(left_lower, left_upper, right_lower, right_upper)``: a split on a feature constrained
+    to increase (decrease) puts ``middle`` between the children's values; other splits pass the
+    node's bounds on to both children (scikit-learn's rule)."""
+    cst = rules.monotonic[feature] if rules.use_monotonic else 0
+    if cst == 0:
+        return lower, upper, lower, upper
+    if cst == 1:
+        return lower, middle, middle, upper
+    return middle, upper, lower, middle
+
+
+@borrowing_kernel
 def store_split(nodes, node_id, feature, threshold, missing_flag):
     nodes.ints[node_id, FEATURE] = feature
     nodes.ints[node_id, MISSING_LEFT] = missing_flag
@@ -86,30 +113,31 @@ def store_split(nodes, node_id, feature, threshold, missing_flag):
 
 
 @kernel
-def build_depth_first(
-    data, criterion, rules, ws, nodes, root_start, root_end, depth0, imp0, absolute_error
-):
-    """Grow the (sub)tree of the segment ``[root_start, root_end)`` depth-first into ``nodes``
-    (rows from 0). The root is at depth ``depth0`` with impurity ``imp0`` (``inf``: compute it).
+def build_depth_first(data, criterion, rules, ws, nodes, root, absolute_error):
+    """Grow the (sub)tree of the segment ``[root.start, root.end)`` depth-first into ``nodes``
+    (rows from 0). ``root`` (a ``Root``) also gives its depth, its impurity (``inf``: compute
+    it) and its bounds (monotonic_cst; ``-inf, inf`` at the tree's root).
     ``absolute_error`` is None unless the criterion is the absolute error: numba then compiles
     the builder without the absolute error's kernels.
 
     Returns ``(node_count, max_depth)``.
     """
     totals = ws.totals
-    # the stack: start, end, depth, parent, is_left; the impurity apart
-    st_cap = 2 * (root_end - root_start) + 2
+    # the stack: start, end, depth, parent, is_left; impurity, lower bound, upper bound
+    st_cap = 2 * (root.end - root.start) + 2
     st_i = np.empty((st_cap, 5), dtype=np.int64)
-    st_f = np.empty(st_cap, dtype=np.float64)
-    st_i[0, 0] = root_start
-    st_i[0, 1] = root_end
-    st_i[0, 2] = depth0
+    st_f = np.empty((st_cap, 3), dtype=np.float64)
+    st_i[0, 0] = root.start
+    st_i[0, 1] = root.end
+    st_i[0, 2] = root.depth
     st_i[0, 3] = -1
     st_i[0, 4] = 0
-    st_f[0] = imp0
+    st_f[0, 0] = root.impurity
+    st_f[0, 1] = root.lower
+    st_f[0, 2] = root.upper
     top = 1
     node_count = 0
-    max_depth_seen = depth0
+    max_depth_seen = root.depth
     while top > 0:
         top -= 1
         start = st_i[top, 0]
@@ -117,7 +145,11 @@ def build_depth_first(
         depth = st_i[top, 2]
         parent = st_i[top, 3]
         is_left = st_i[top, 4] == 1
-        impurity = st_f[top]
+        impurity = st_f[top, 0]
+        lower = st_f[top, 1]
+        upper = st_f[top, 2]
+        ws.bounds[0] = lower
+        ws.bounds[1] = upper
         n_node = end - start
         if absolute_error is None:
             w_node = node_statistics(data, criterion, start, end, totals)
@@ -131,31 +163,59 @@ def build_depth_first(
                 split = find_split(data, criterion, rules, ws, start, end, w_node, impurity)
             else:
                 split = find_split_mae(data, criterion, rules, ws, start, end, w_node, impurity)
-            feature, pos, threshold, imp_left, imp_right, improvement, missing_flag = split
+            (
+                feature,
+                pos,
+                threshold,
+                imp_left,
+                imp_right,
+                improvement,
+                missing_flag,
+                middle,
+            ) = split
             is_leaf = feature < 0 or improvement + EPSILON < rules.min_impurity_decrease
         node_id = node_count
         node_count += 1
         store_node(nodes, criterion, node_id, parent, is_left, n_node, w_node, impurity, totals)
-        if depth > max_depth_seen:
-            max_depth_seen = depth
+        if rules.use_monotonic:
+            clip_value(nodes, node_id, lower, upper)
+        max_depth_seen = max(max_depth_seen, depth)
         if is_leaf:
             continue
         store_split(nodes, node_id, feature, threshold, missing_flag)
-        apply_split(data, rules, ws, start, pos, end, depth, feature, threshold, missing_flag == 1)
+        apply_split(
+            data,
+            rules,
+            ws,
+            start,
+            pos,
+            end,
+            depth,
+            feature,
+            threshold,
+            missing_flag == 1,
+        )
+        left_lower, left_upper, right_lower, right_upper = children_bounds(
+            rules, feature, lower, upper, middle
+        )
         # right first, so that the left child is popped (and numbered) first
         st_i[top, 0] = pos
         st_i[top, 1] = end
         st_i[top, 2] = depth + 1
         st_i[top, 3] = node_id
         st_i[top, 4] = 0
-        st_f[top] = imp_right
+        st_f[top, 0] = imp_right
+        st_f[top, 1] = right_lower
+        st_f[top, 2] = right_upper
         top += 1
         st_i[top, 0] = start
         st_i[top, 1] = pos
         st_i[top, 2] = depth + 1
         st_i[top, 3] = node_id
         st_i[top, 4] = 1
-        st_f[top] = imp_left
+        st_f[top, 0] = imp_left
+        st_f[top, 1] = left_lower
+        st_f[top, 2] = left_upper
         top += 1
     return node_count, max_depth_seen
 
@@ -220,9 +280,10 @@ def build_best_first(data, criterion, rules, ws, nodes, max_leaf_nodes, absolute
     n = data.order.shape[1]
     cap = nodes.ints.shape[0]
     totals = ws.totals
-    # per node frontier record: start, end, pos, depth, is_leaf; improvement, imp_left, imp_right
+    # per node frontier record: start, end, pos, depth, is_leaf; improvement, imp_left,
+    # imp_right, middle, lower bound, upper bound
     rec_i = np.empty((cap, 5), dtype=np.int64)
-    rec_f = np.empty((cap, 3), dtype=np.float64)
+    rec_f = np.empty((cap, 6), dtype=np.float64)
     heap_key = np.empty(cap, dtype=np.float64)
     heap_id = np.empty(cap, dtype=np.int64)
     node_count = 0
@@ -233,9 +294,12 @@ def build_best_first(data, criterion, rules, ws, nodes, max_leaf_nodes, absolute
     pending_start = np.empty(2, dtype=np.int64)
     pending_end = np.empty(2, dtype=np.int64)
     pending_imp = np.empty(2, dtype=np.float64)
+    pending_bounds = np.empty((2, 2), dtype=np.float64)
     pending_start[0] = 0
     pending_end[0] = n
     pending_imp[0] = np.inf
+    pending_bounds[0, 0] = -np.inf
+    pending_bounds[0, 1] = np.inf
     n_pending = 1
     parent = -1
     child_depth = 0
@@ -244,6 +308,10 @@ def build_best_first(data, criterion, rules, ws, nodes, max_leaf_nodes, absolute
             start = pending_start[k]
             end = pending_end[k]
             impurity = pending_imp[k]
+            lower = pending_bounds[k, 0]
+            upper = pending_bounds[k, 1]
+            ws.bounds[0] = lower
+            ws.bounds[1] = upper
             n_node = end - start
             if absolute_error is None:
                 w_node = node_statistics(data, criterion, start, end, totals)
@@ -259,12 +327,22 @@ def build_best_first(data, criterion, rules, ws, nodes, max_leaf_nodes, absolute
             imp_left = impurity
             imp_right = impurity
             missing_flag = 0
+            middle = 0.0
             if not is_leaf:
                 if absolute_error is None:
                     split = find_split(data, criterion, rules, ws, start, end, w_node, impurity)
                 else:
                     split = find_split_mae(data, criterion, rules, ws, start, end, w_node, impurity)
-                feature, pos, threshold, imp_left, imp_right, improvement, missing_flag = split
+                (
+                    feature,
+                    pos,
+                    threshold,
+                    imp_left,
+                    imp_right,
+                    improvement,
+                    missing_flag,
+                    middle,
+                ) = split
                 is_leaf = feature < 0 or improvement + EPSILON < rules.min_impurity_decrease
             if is_leaf:
                 pos = end
@@ -273,7 +351,19 @@ def build_best_first(data, criterion, rules, ws, nodes, max_leaf_nodes, absolute
                 imp_right = impurity
             node_id = node_count
             node_count += 1
-            store_node(nodes, criterion, node_id, parent, k == 0, n_node, w_node, impurity, totals)
+            store_node(
+                nodes,
+                criterion,
+                node_id,
+                parent,
+                k == 0,
+                n_node,
+                w_node,
+                impurity,
+                totals,
+            )
+            if rules.use_monotonic:
+                clip_value(nodes, node_id, lower, upper)
             if not is_leaf:
                 store_split(nodes, node_id, feature, threshold, missing_flag)
             rec_i[node_id, 0] = start
@@ -284,13 +374,15 @@ def build_best_first(data, criterion, rules, ws, nodes, max_leaf_nodes, absolute
             rec_f[node_id, 0] = improvement
             rec_f[node_id, 1] = imp_left
             rec_f[node_id, 2] = imp_right
+            rec_f[node_id, 3] = middle
+            rec_f[node_id, 4] = lower
+            rec_f[node_id, 5] = upper
             heap_size = _heap_push(heap_key, heap_id, heap_size, improvement, node_id)
         if heap_size == 0:
             break
         node_id, heap_size = _heap_pop(heap_key, heap_id, heap_size)
         depth = rec_i[node_id, 3]
-        if depth > max_depth_seen:
-            max_depth_seen = depth
+        max_depth_seen = max(max_depth_seen, depth)
         n_pending = 0
         if rec_i[node_id, 4] == 1 or max_split_nodes <= 0:
             nodes.ints[node_id, LEFT] = TREE_LEAF  # a split found but not made: a leaf
@@ -312,6 +404,14 @@ def build_best_first(data, criterion, rules, ws, nodes, max_leaf_nodes, absolute
         pending_start[1] = pos
         pending_end[1] = end
         pending_imp[1] = rec_f[node_id, 2]
+        bounds = children_bounds(
+            rules, nodes.ints[node_id, FEATURE], rec_f[node_id, 4], rec_f[node_id, 5],
+            rec_f[node_id, 3],
+        )  # fmt: skip
+        pending_bounds[0, 0] = bounds[0]
+        pending_bounds[0, 1] = bounds[1]
+        pending_bounds[1, 0] = bounds[2]
+        pending_bounds[1, 1] = bounds[3]
         n_pending = 2
         parent = node_id
         child_depth = depth + 1

@@ -54,6 +54,8 @@ Rules = namedtuple(
         "min_weight_leaf",  # float: min_weight_fraction_leaf times the total weight
         "max_depth",
         "min_impurity_decrease",
+        "use_monotonic",  # bool: monotonic_cst was given
+        "monotonic",  # int8 (n_features,): per feature 1, -1 or 0 (on class 0's fraction)
     ],
 )
 Workspace = namedtuple(
@@ -74,9 +76,13 @@ Workspace = namedtuple(
         "candidate_stats",  # float64 (n_features, 2 * n_classes): scan scratch per candidate
         "totals",  # float64 (n_classes,): the node's statistics
         "left",  # float64 (n_classes,): the chosen split's left statistics
+        "bounds",  # float64 (2,): the node's lower and upper bound on its value (monotonic_cst)
     ],
 )
 Nodes = namedtuple("Nodes", ["ints", "floats", "values"])
+# the node a depth-first build starts from: its segment, depth, impurity (inf: compute it) and
+# the bounds on its value (monotonic_cst; -inf and inf at the tree's root)
+Root = namedtuple("Root", ["start", "end", "depth", "impurity", "lower", "upper"])
 
 
 def make_workspace(n, d, n_classes, label_dtype, seed, n_chunks=1, buffer_size=None):
@@ -98,4 +104,5 @@ def make_workspace(n, d, n_classes, label_dtype, seed, n_chunks=1, buffer_size=N
         candidate_stats=np.zeros((d, 2 * n_classes), dtype=np.float64),
         totals=np.zeros(n_classes, dtype=np.float64),
         left=np.zeros(n_classes, dtype=np.float64),
+        bounds=np.array([-np.inf, np.inf]),
     )

@@ -109,6 +109,7 @@ class _BaseDecisionTree(TreeEstimatorBase):
             min_weight_leaf,
             max_features,
             n_samples,
+            self._monotonic_constraints(X32, n_stats),
         )
         if self.ccp_alpha > 0.0:
             tree = prune_tree(tree, self.ccp_alpha)
@@ -124,6 +125,42 @@ class _BaseDecisionTree(TreeEstimatorBase):
         self.max_features_ = max_features
         self.tree_ = tree
         return self
+
+    def _monotonic_constraints(self, X32, n_classes):
+        """``monotonic_cst`` checked, as int8, on class 0's fraction for a classifier (as
+        scikit-learn builds it); None without constraints."""
+        if self.monotonic_cst is None:
+            return None
+        cst = np.asarray(self.monotonic_cst)
+        if cst.ndim != 1 or cst.shape[0] != X32.shape[1]:
+            raise ValueError(
+                f"monotonic_cst has shape {cst.shape} but the input data X has {X32.shape[1]} "
+                "features: give one constraint (-1, 0 or 1) per feature."
+            )
+        if cst.dtype.kind not in "biuf" or not np.all(np.isin(cst, (-1, 0, 1))):
+            raise ValueError(
+                "monotonic_cst must be None or an array-like of -1, 0 or 1, but got "
+                f"{np.unique(cst)}."
+            )
+        if self._estimator_type == "classifier" and n_classes > 2:
+            raise ValueError(
+                "Monotonicity constraints are not supported with multiclass classification "
+                f"(y has {n_classes} classes); they need a binary or a regression target."
+            )
+        if self.criterion == "absolute_error":
+            raise ValueError(
+                "monotonic_cst is not supported with criterion='absolute_error'; use "
+                "'squared_error'."
+            )
+        if np.isnan(X32).any():
+            raise ValueError(
+                "Input X contains NaN, and monotonic_cst does not support missing values: "
+                "impute them first (e.g. with pipeline.preprocessing.SimpleImputer)."
+            )
+        cst = cst.astype(np.int8)
+        if self._estimator_type == "classifier":
+            cst = -cst  # the kernels constrain the fraction of class 0, the user the positive's
+        return np.ascontiguousarray(cst)
 
     def _resolve_max_features(self, n_features):
         mf = self.max_features
@@ -262,6 +299,11 @@ class DecisionTree(_BaseDecisionTree):
         Weights of the classes, multiplied into ``sample_weight``.
     ccp_alpha : float, default 0.0
         Complexity parameter of minimal cost-complexity pruning (0: no pruning).
+    monotonic_cst : array-like of int of shape (n_features,) or None, default None
+        Per feature, 1 (the prediction may only increase with it), -1 (only decrease) or 0 (no
+        constraint), as in scikit-learn: on the probability of the positive class
+        (``classes_[1]``) for binary classification, on the prediction for regression. Not
+        for multiclass targets, missing values in X or the absolute error.
 
     Notes
     -----
@@ -314,8 +356,16 @@ class DecisionTree(_BaseDecisionTree):
         "random_state": RANDOM_STATE,
         "max_leaf_nodes": [Interval("int", 2, None, "left"), NoneOk()],
         "min_impurity_decrease": [Interval("real", 0.0, None, "left")],
-        "class_weight": [InstanceOf(dict, label="a dict"), Options("balanced"), NoneOk()],
+        "class_weight": [
+            InstanceOf(dict, label="a dict"),
+            Options("balanced"),
+            NoneOk(),
+        ],
         "ccp_alpha": [Interval("real", 0.0, None, "left")],
+        "monotonic_cst": [
+            InstanceOf(list, tuple, np.ndarray, label="an array-like of -1, 0 and 1"),
+            NoneOk(),
+        ],
     }
 
     def __init__(
@@ -333,6 +383,7 @@ class DecisionTree(_BaseDecisionTree):
         min_impurity_decrease=0.0,
         class_weight=None,
         ccp_alpha=0.0,
+        monotonic_cst=None,
     ):
         self.criterion = criterion
         self.splitter = splitter
@@ -346,10 +397,11 @@ class DecisionTree(_BaseDecisionTree):
         self.min_impurity_decrease = min_impurity_decrease
         self.class_weight = class_weight
         self.ccp_alpha = ccp_alpha
+        self.monotonic_cst = monotonic_cst
 
     def _encode_targets(self, y, n_samples, name):
         classes, y_enc = check_classification_y(y, n_samples, name)
-        attrs = {"classes_": classes, "n_classes_": int(len(classes))}
+        attrs = {"classes_": classes, "n_classes_": len(classes)}
         return y_enc, len(classes), self._class_weights(classes, y_enc), attrs
 
     def _class_weights(self, classes, y_enc):
@@ -442,6 +494,7 @@ class DecisionTreeRegressor(_BaseDecisionTree):
         max_leaf_nodes=None,
         min_impurity_decrease=0.0,
         ccp_alpha=0.0,
+        monotonic_cst=None,
     ):
         if isinstance(criterion, str) and criterion == "friedman_mse":
             # as scikit-learn 1.9: the two criteria always chose the same splits
@@ -464,6 +517,7 @@ class DecisionTreeRegressor(_BaseDecisionTree):
         self.max_leaf_nodes = max_leaf_nodes
         self.min_impurity_decrease = min_impurity_decrease
         self.ccp_alpha = ccp_alpha
+        self.monotonic_cst = monotonic_cst
 
     def _encode_targets(self, y, n_samples, name):
         return check_regression_y(y, n_samples, name), 2, None, {}

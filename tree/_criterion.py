@@ -141,7 +141,10 @@ def squared_error_proxy(sum_left, sum_total, w_left, w_right):
     = sum w y**2 - S**2 / w`` and the sums of ``w y**2`` add up to the node's.
     """
     sum_right = sum_total - sum_left
-    return sum_left * sum_left * w_right + sum_right * sum_right * w_left, w_left * w_right
+    return (
+        sum_left * sum_left * w_right + sum_right * sum_right * w_left,
+        w_left * w_right,
+    )
 
 
 @borrowing_kernel
@@ -149,6 +152,20 @@ def absolute_error_proxy(error_left, error_right, w_left, w_right):
     """Absolute error: ``-(wL * MAE_L + wR * MAE_R)`` as ``(num, 1)``, from the children's
     summed absolute deviations from their weighted medians."""
     return -w_right * (error_right / w_right) - w_left * (error_left / w_left), 1.0
+
+
+@borrowing_kernel
+def monotonic_ok(constraint, lower, upper, value_left, value_right):
+    """scikit-learn's monotonicity check of a candidate split: both children's values lie in
+    the node's bounds ``[lower, upper]`` and are ordered as ``constraint`` asks (1: left <=
+    right, -1: left >= right). The value is the mean, or the fraction of class 0."""
+    return (
+        value_left >= lower
+        and value_right >= lower
+        and value_left <= upper
+        and value_right <= upper
+        and (value_left - value_right) * constraint <= 0
+    )
 
 
 @borrowing_kernel

@@ -13,7 +13,7 @@ import numba
 import numpy as np
 
 from tree._builder import build_best_first, build_depth_first, new_nodes
-from tree._bundles import UNIT, Criterion, Presorted, Rules, make_workspace
+from tree._bundles import UNIT, Criterion, Presorted, Root, Rules, make_workspace
 from tree._criterion import CRITERIA, ENTROPY, MAE, MSE, xlogx_table
 from tree._grow import ThreadedBuild
 from tree._params import check_random_state
@@ -36,6 +36,7 @@ def grow_tree(
     min_weight_leaf,
     max_features,
     n_samples_total,
+    monotonic=None,
 ):
     """Grow the tree of ``estimator``'s parameters on float32 ``X32`` and encoded targets."""
     n, d = X32.shape
@@ -87,6 +88,8 @@ def grow_tree(
             min_weight_leaf=float(min_weight_leaf),
             max_depth=int(max_depth),
             min_impurity_decrease=float(estimator.min_impurity_decrease),
+            use_monotonic=monotonic is not None,
+            monotonic=np.zeros(d, dtype=np.int8) if monotonic is None else monotonic,
         )
         cols_i, cols_f, node_v, depth = _build(
             estimator, data, criterion, rules, seed, n_values, n_threads, use_parallel
@@ -121,13 +124,20 @@ def _build(estimator, data, criterion, rules, seed, n_values, n_threads, use_par
     ws = make_workspace(n, d, criterion.n_classes, data.labels.dtype, seed)
     if estimator.max_leaf_nodes is None:
         nodes = new_nodes(2 * n, n_values)
+        root = Root(0, n, 0, np.inf, -np.inf, np.inf)
         node_count, depth = build_depth_first(
-            data, criterion, rules, ws, nodes, 0, n, 0, np.inf, absolute_error
+            data, criterion, rules, ws, nodes, root, absolute_error
         )
     else:
         nodes = new_nodes(2 * min(int(estimator.max_leaf_nodes), n) + 1, n_values)
         node_count, depth = build_best_first(
-            data, criterion, rules, ws, nodes, int(estimator.max_leaf_nodes), absolute_error
+            data,
+            criterion,
+            rules,
+            ws,
+            nodes,
+            int(estimator.max_leaf_nodes),
+            absolute_error,
         )
     node_v = nodes.values[:node_count].copy()  # not a view keeping the spare rows
     return nodes.ints[:node_count].T, nodes.floats[:node_count].T, node_v, depth

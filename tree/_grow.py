@@ -16,8 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from tree._builder import build_depth_first, new_nodes
-from tree._bundles import make_workspace
+from tree._builder import build_depth_first, children_bounds, new_nodes
+from tree._bundles import Root, make_workspace
 from tree._criterion import EPSILON, MAE, node_impurity
 from tree._features import prepare_candidates
 from tree._jit import borrowing_kernel
@@ -64,10 +64,12 @@ class ThreadedBuild:
         ws = self._workspace(n_chunks=2)
         rows_i, rows_f, rows_v = [], [], []
         deferred = []
-        stack = [(0, self.n, 0, -1, False, np.inf)]
+        stack = [(0, self.n, 0, -1, False, np.inf, -np.inf, np.inf)]
         max_depth_seen = 0
         while stack:
-            start, end, depth, parent, is_left, impurity = stack.pop()
+            start, end, depth, parent, is_left, impurity, lower, upper = stack.pop()
+            ws.bounds[0] = lower
+            ws.bounds[1] = upper
             n_node = end - start
             if criterion.code == MAE:
                 w_node = mae_node_statistics(data, criterion, start, end, ws.totals)
@@ -84,18 +86,32 @@ class ThreadedBuild:
             )
             if not is_leaf and n_node < defer_below and parent >= 0:
                 rows_i[parent][0 if is_left else 1] = DEFERRED - len(deferred)
-                deferred.append((start, end, depth, impurity))
+                deferred.append(Root(start, end, depth, impurity, lower, upper))
                 continue
             if not is_leaf:
                 split = self._find_split(ws, start, end, w_node, impurity)
-                feature, pos, threshold, imp_left, imp_right, improvement, mgl = split
+                (
+                    feature,
+                    pos,
+                    threshold,
+                    imp_left,
+                    imp_right,
+                    improvement,
+                    mgl,
+                    middle,
+                ) = split
                 is_leaf = feature < 0 or improvement + EPSILON < rules.min_impurity_decrease
             node_id = len(rows_i)
             if parent >= 0:
                 rows_i[parent][0 if is_left else 1] = node_id
             totals = ws.totals
             value = totals[:1] if criterion.code == MAE else totals[: self.n_values] / w_node
-            rows_v.append(value.copy())
+            value = value.copy()
+            if rules.use_monotonic:  # as tree._builder.clip_value
+                value[0] = min(max(value[0], lower), upper)
+                if value.shape[0] == 2:
+                    value[1] = 1 - value[0]
+            rows_v.append(value)
             max_depth_seen = max(max_depth_seen, depth)
             if is_leaf:
                 rows_i.append([TREE_LEAF, TREE_LEAF, TREE_UNDEFINED, n_node, 0])
@@ -104,8 +120,22 @@ class ThreadedBuild:
             rows_i.append([TREE_LEAF, TREE_LEAF, feature, n_node, mgl])
             rows_f.append([threshold, impurity, w_node])
             self._apply_split(ws, start, end, feature, threshold, mgl == 1)
-            stack.append((pos, end, depth + 1, node_id, False, imp_right))
-            stack.append((start, pos, depth + 1, node_id, True, imp_left))
+            left_lower, left_upper, right_lower, right_upper = children_bounds(
+                rules, feature, lower, upper, middle
+            )
+            stack.append(
+                (
+                    pos,
+                    end,
+                    depth + 1,
+                    node_id,
+                    False,
+                    imp_right,
+                    right_lower,
+                    right_upper,
+                )
+            )
+            stack.append((start, pos, depth + 1, node_id, True, imp_left, left_lower, left_upper))
         top_i = np.array(rows_i, dtype=np.int64).reshape(-1, 5)
         top_f = np.array(rows_f, dtype=np.float64).reshape(-1, 3)
         top_v = np.array(rows_v, dtype=np.float64).reshape(-1, self.n_values)
@@ -131,11 +161,20 @@ class ThreadedBuild:
             data, rules, ws, m, start, end
         )
         if f < 0:
-            return -1, end, 0.0, 0.0, 0.0, 0.0, 0
-        imp_left, imp_right, improvement = split_impurities(
+            return -1, end, 0.0, 0.0, 0.0, 0.0, 0, 0.0
+        imp_left, imp_right, improvement, middle = split_impurities(
             data, criterion, ws, f, start, pos, end, missing_left, w_node, impurity
         )
-        return f, start + n_left, threshold, imp_left, imp_right, improvement, missing_flag
+        return (
+            f,
+            start + n_left,
+            threshold,
+            imp_left,
+            imp_right,
+            improvement,
+            missing_flag,
+            middle,
+        )
 
     def _apply_split(self, ws, start, end, feature, threshold, missing_left):
         data = self.data
@@ -152,17 +191,17 @@ class ThreadedBuild:
 
     def _grow_deferred(self, top_i, top_f, top_v, depth, deferred):
         def grow(k):
-            start, end, sub_depth, impurity = deferred[k]
-            ws = self._workspace(buffer_size=end - start)
-            nodes = new_nodes(2 * (end - start), self.n_values)
+            root = deferred[k]
+            ws = self._workspace(buffer_size=root.end - root.start)
+            nodes = new_nodes(2 * (root.end - root.start), self.n_values)
             node_count, sub_max_depth = build_depth_first(
-                self.data, self.criterion, self.rules, ws, nodes, start, end, sub_depth, impurity,
+                self.data, self.criterion, self.rules, ws, nodes, root,
                 True if self.criterion.code == MAE else None,
             )  # fmt: skip
             return nodes, node_count, sub_max_depth
 
         # largest first, so that the threads end together
-        tasks = sorted(range(len(deferred)), key=lambda k: deferred[k][0] - deferred[k][1])
+        tasks = sorted(range(len(deferred)), key=lambda k: deferred[k].start - deferred[k].end)
         results = dict(zip(tasks, self.pool.map(grow, tasks)))
         subtrees = [results[k] for k in range(len(deferred))]
         cols_i, cols_f, node_v = _splice(top_i, top_f, top_v, subtrees, self.pool)
@@ -206,7 +245,10 @@ def _splice(top_i, top_f, top_v, subtrees, pool):
             continue
         first_of_top[entry] = n_nodes
         n_nodes += 1
-        for child in (top_i[entry, 1], top_i[entry, 0]):  # right pushed first: left is next
+        for child in (
+            top_i[entry, 1],
+            top_i[entry, 0],
+        ):  # right pushed first: left is next
             if child <= DEFERRED:
                 stack.append(-1 - (DEFERRED - child))
             elif child != TREE_LEAF:

@@ -40,7 +40,7 @@ def finish_split_mae(data, criterion, rules, ws, m, start, end, w_node, impurity
         data, rules, ws, m, start, end
     )
     if f < 0:
-        return -1, end, 0.0, 0.0, 0.0, 0.0, 0
+        return -1, end, 0.0, 0.0, 0.0, 0.0, 0, 0.0
     error_left, w_left, error_right, w_right = split_errors(
         data.order[f], data.values[f], data.labels[f], start, end, pos, missing_left,
         criterion.weight_mode == UNIT, criterion.sample_weight,
@@ -50,4 +50,13 @@ def finish_split_mae(data, criterion, rules, ws, m, start, end, w_node, impurity
     improvement = impurity_improvement(
         w_node, criterion.total_weight, impurity, imp_left, imp_right, w_left, w_right
     )
-    return f, start + n_left, threshold, imp_left, imp_right, improvement, missing_flag
+    return (
+        f,
+        start + n_left,
+        threshold,
+        imp_left,
+        imp_right,
+        improvement,
+        missing_flag,
+        0.0,
+    )

@@ -72,8 +72,10 @@ def chosen_split(data, rules, ws, m, start, end):
 
 @borrowing_kernel
 def split_impurities(data, criterion, ws, f, start, pos, end, missing_left, w_node, impurity):
-    """``(impurity_left, impurity_right, improvement)`` of the chosen split (any criterion but
-    the absolute error: ``tree._mae_split``); its left statistics in ``ws.left``."""
+    """``(impurity_left, impurity_right, improvement, middle)`` of the chosen split (any
+    criterion but the absolute error: ``tree._mae_split``); its left statistics in ``ws.left``.
+    ``middle`` is the mean of the children's values (mean, or fraction of class 0): the bound
+    between them under a monotonic constraint, as scikit-learn's ``middle_value``."""
     order_f = data.order[f]
     labels_f = data.labels[f]
     totals = ws.totals
@@ -93,7 +95,8 @@ def split_impurities(data, criterion, ws, f, start, pos, end, missing_left, w_no
     improvement = impurity_improvement(
         w_node, criterion.total_weight, impurity, imp_left, imp_right, w_left, w_right
     )
-    return imp_left, imp_right, improvement
+    middle = (left[0] / w_left + (totals[0] - left[0]) / w_right) / 2.0
+    return imp_left, imp_right, improvement, middle
 
 
 @borrowing_kernel
@@ -102,8 +105,8 @@ def find_split(data, criterion, rules, ws, start, end, w_node, impurity):
     ``ws.totals``).
 
     Returns ``(feature, pos, threshold, impurity_left, impurity_right, improvement,
-    missing_go_to_left)``, ``pos`` the first position of the right child; feature -1 when no
-    admissible split exists.
+    missing_go_to_left, middle)``, ``pos`` the first position of the right child; feature -1
+    when no admissible split exists. The node's bounds (monotonic_cst) are in ``ws.bounds``.
     """
     m = prepare_candidates(data, rules, ws, start, end)
     search(data, criterion, rules, ws, start, end, w_node, 0, m)
@@ -111,8 +114,17 @@ def find_split(data, criterion, rules, ws, start, end, w_node, impurity):
         data, rules, ws, m, start, end
     )
     if f < 0:
-        return -1, end, 0.0, 0.0, 0.0, 0.0, 0
-    imp_left, imp_right, improvement = split_impurities(
+        return -1, end, 0.0, 0.0, 0.0, 0.0, 0, 0.0
+    imp_left, imp_right, improvement, middle = split_impurities(
         data, criterion, ws, f, start, pos, end, missing_left, w_node, impurity
     )
-    return f, start + n_left, threshold, imp_left, imp_right, improvement, missing_flag
+    return (
+        f,
+        start + n_left,
+        threshold,
+        imp_left,
+        imp_right,
+        improvement,
+        missing_flag,
+        middle,
+    )

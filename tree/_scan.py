@@ -26,6 +26,7 @@ from tree._criterion import (
     entropy_proxy_binary,
     entropy_proxy_counts_binary,
     gini_proxy_binary,
+    monotonic_ok,
     proxy_improvement,
     squared_error_proxy,
 )
@@ -58,12 +59,37 @@ def encode_pos(pos, missing_left):
 
 
 @borrowing_kernel
-def scan_classes(criterion, order_f, values_f, labels_f, start, end, totals, w_node, rules, left):
+def scan_classes(
+    criterion,
+    order_f,
+    values_f,
+    labels_f,
+    start,
+    end,
+    totals,
+    w_node,
+    rules,
+    left,
+    cst,
+    bounds,
+):
     """Best split of a feature without missing values, classification:
-    ``(pos, proxy_num, proxy_den)``, pos -1 if none."""
+    ``(pos, proxy_num, proxy_den)``, pos -1 if none. ``cst`` is the feature's monotonic
+    constraint and ``bounds`` the node's (see ``monotonic_ok``)."""
     n_classes = criterion.n_classes
     if n_classes == 2 and criterion.weight_mode == UNIT:
-        return _scan_two_classes(criterion, values_f, labels_f, start, end, totals, w_node, rules)
+        return _scan_two_classes(
+            values_f,
+            labels_f,
+            start,
+            end,
+            totals,
+            w_node,
+            criterion,
+            rules,
+            cst,
+            bounds,
+        )
     for c in range(n_classes):
         left[c] = 0.0
     w_left = 0.0
@@ -84,6 +110,10 @@ def scan_classes(criterion, order_f, values_f, labels_f, start, end, totals, w_n
         w_right = w_node - w_left
         if w_left < rules.min_weight_leaf or w_right < rules.min_weight_leaf:
             continue
+        if cst != 0 and not monotonic_ok(
+            cst, bounds[0], bounds[1], left[0] / w_left, (totals[0] - left[0]) / w_right
+        ):
+            continue
         num, den = proxy_improvement(
             criterion.code, left, totals, n_classes, w_left, w_right, criterion.xlogx,
             criterion.use_xlogx,
@@ -96,7 +126,9 @@ def scan_classes(criterion, order_f, values_f, labels_f, start, end, totals, w_n
 
 
 @borrowing_kernel
-def _scan_two_classes(criterion, values_f, labels_f, start, end, totals, w_node, rules):
+def _scan_two_classes(
+    values_f, labels_f, start, end, totals, w_node, criterion, rules, cst, bounds
+):
     # unit weights, two classes: the left statistics live in two registers (the count of class
     # 1 and the total); integer counts make every proxy equal to the general loop's
     w_left = 0.0
@@ -119,6 +151,12 @@ def _scan_two_classes(criterion, values_f, labels_f, start, end, totals, w_node,
         w_right = w_node - w_left
         if w_left < rules.min_weight_leaf or w_right < rules.min_weight_leaf:
             continue
+        if cst != 0:
+            left0 = w_left - left1
+            if not monotonic_ok(
+                cst, bounds[0], bounds[1], left0 / w_left, (totals[0] - left0) / w_right
+            ):
+                continue
         if gini:
             num, den = gini_proxy_binary(left1, tot1, w_left, w_right)
         elif criterion.use_xlogx:
@@ -133,7 +171,19 @@ def _scan_two_classes(criterion, values_f, labels_f, start, end, totals, w_node,
 
 
 @borrowing_kernel
-def scan_squared_error(criterion, order_f, values_f, labels_f, start, end, totals, w_node, rules):
+def scan_squared_error(
+    criterion,
+    order_f,
+    values_f,
+    labels_f,
+    start,
+    end,
+    totals,
+    w_node,
+    rules,
+    cst,
+    bounds,
+):
     """Best split of a feature without missing values, squared error (the running sums in
     registers)."""
     first = start + rules.min_samples_leaf - 1
@@ -154,6 +204,14 @@ def scan_squared_error(criterion, order_f, values_f, labels_f, start, end, total
             continue
         w_right = w_node - w_left
         if w_left < rules.min_weight_leaf or w_right < rules.min_weight_leaf:
+            continue
+        if cst != 0 and not monotonic_ok(
+            cst,
+            bounds[0],
+            bounds[1],
+            sum_left / w_left,
+            (sum_total - sum_left) / w_right,
+        ):
             continue
         num, den = squared_error_proxy(sum_left, sum_total, w_left, w_right)
         if num * best_den > best_num * den:
@@ -216,7 +274,7 @@ def scan_with_missing(
 @borrowing_kernel
 def scan_threshold(
     criterion, order_f, values_f, labels_f, start, end, totals, w_node, rules, stats,
-    threshold, missing_left,
+    threshold, missing_left, cst, bounds,
 ):  # fmt: skip
     """The random splitter's split ``x <= threshold`` of one feature, the missing values (if
     any) left when ``missing_left``: ``(pos, proxy_num, proxy_den)``, pos -1 if refused."""
@@ -244,6 +302,10 @@ def scan_threshold(
     w_right = w_node - w_left
     if w_left < rules.min_weight_leaf or w_right < rules.min_weight_leaf:
         return -1, -np.inf, 1.0
+    if cst != 0 and not monotonic_ok(
+        cst, bounds[0], bounds[1], stats[0] / w_left, (totals[0] - stats[0]) / w_right
+    ):
+        return -1, -np.inf, 1.0
     num, den = proxy_improvement(
         criterion.code, stats, totals, n_classes, w_left, w_right, criterion.xlogx,
         criterion.use_xlogx,
@@ -257,8 +319,10 @@ def search(data, criterion, rules, ws, start, end, w_node, lo, hi):
     ``proxy_num`` and ``proxy_den`` (a range, so that threads can share one node's work). The
     absolute error has its own: ``tree._mae.search_mae``."""
     totals = ws.totals
+    bounds = ws.bounds
     for j in range(lo, hi):
         f = ws.features[j]
+        cst = rules.monotonic[f] if rules.use_monotonic else 0
         order_f = data.order[f]
         values_f = data.values[f]
         labels_f = data.labels[f]
@@ -266,20 +330,31 @@ def search(data, criterion, rules, ws, start, end, w_node, lo, hi):
         if rules.random_splitter:
             pos, num, den = scan_threshold(
                 criterion, order_f, values_f, labels_f, start, end, totals, w_node, rules,
-                stats, ws.random_threshold[j], ws.random_missing_left[j] == 1,
+                stats, ws.random_threshold[j], ws.random_missing_left[j] == 1, cst, bounds,
             )  # fmt: skip
         elif np.isnan(values_f[end - 1]):
             pos, num, den = scan_with_missing(
-                criterion, order_f, values_f, labels_f, start, end, totals, w_node, rules, stats
+                criterion,
+                order_f,
+                values_f,
+                labels_f,
+                start,
+                end,
+                totals,
+                w_node,
+                rules,
+                stats,
             )
         elif criterion.code == MSE:
             pos, num, den = scan_squared_error(
-                criterion, order_f, values_f, labels_f, start, end, totals, w_node, rules
-            )
+                criterion, order_f, values_f, labels_f, start, end, totals, w_node, rules, cst,
+                bounds,
+            )  # fmt: skip
         else:
             pos, num, den = scan_classes(
-                criterion, order_f, values_f, labels_f, start, end, totals, w_node, rules, stats
-            )
+                criterion, order_f, values_f, labels_f, start, end, totals, w_node, rules, stats,
+                cst, bounds,
+            )  # fmt: skip
         ws.best_pos[j] = pos
         ws.proxy_num[j] = num
         ws.proxy_den[j] = den
