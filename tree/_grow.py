@@ -23,7 +23,7 @@ from tree._features import prepare_candidates
 from tree._jit import borrowing_kernel
 from tree._mae import search_mae
 from tree._mae_split import finish_split_mae, mae_node_statistics
-from tree._node import chosen_split, split_impurities
+from tree._node import finish_split
 from tree._partition import mark_left, partition, split_skip
 from tree._scan import search
 from tree._stats import node_statistics
@@ -157,24 +157,7 @@ class ThreadedBuild:
             search_range(0, m)
         if criterion.code == MAE:
             return finish_split_mae(data, criterion, rules, ws, m, start, end, w_node, impurity)
-        f, pos, missing_left, threshold, n_left, missing_flag = chosen_split(
-            data, rules, ws, m, start, end
-        )
-        if f < 0:
-            return -1, end, 0.0, 0.0, 0.0, 0.0, 0, 0.0
-        imp_left, imp_right, improvement, middle = split_impurities(
-            data, criterion, ws, f, start, pos, end, missing_left, w_node, impurity
-        )
-        return (
-            f,
-            start + n_left,
-            threshold,
-            imp_left,
-            imp_right,
-            improvement,
-            missing_flag,
-            middle,
-        )
+        return finish_split(data, criterion, rules, ws, m, start, end, w_node, impurity)
 
     def _apply_split(self, ws, start, end, feature, threshold, missing_left):
         data = self.data

@@ -24,8 +24,8 @@ import numpy as np
 from tree._bundles import UNIT
 from tree._criterion import absolute_error_proxy
 from tree._jit import borrowing_kernel, kernel
+from tree._scan import FEATURE_THRESHOLD, end_non_missing
 
-FEATURE_THRESHOLD = np.float32(1e-7)  # the same as tree._scan's
 RANK_ONCE_FROM = 128  # node size from which the targets are ranked once per node
 
 
@@ -178,7 +178,7 @@ def split_errors(order_f, values_f, labels_f, start, end, pos, missing_left, uni
     """``(AE_left, w_left, AE_right, w_right)`` of the split at ``pos`` (non-missing ``[start,
     pos)`` left, plus the missing values when ``missing_left``)."""
     n = end - start
-    end_nm = first_missing(values_f, start, end)
+    end_nm = end_non_missing(values_f, start, end)
     scratch_f = np.empty((4, n + 1), dtype=np.float64)
     scratch_i = np.empty((3, n + 1), dtype=np.int64)
     left = scratch_i[1]
@@ -200,22 +200,6 @@ def split_errors(order_f, values_f, labels_f, start, end, pos, missing_left, uni
         order_f, labels_f, unit, weights, right, n_right, scratch_f, scratch_i
     )
     return error_left, w_left, error_right, w_right
-
-
-@borrowing_kernel
-def first_missing(values_f, start, end):
-    """End of the non-missing values of a segment (NaN sort last)."""
-    if not np.isnan(values_f[end - 1]):
-        return end
-    lo = start
-    hi = end
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if np.isnan(values_f[mid]):
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
 
 
 # -- the split search --------------------------------------------------------------------------
@@ -313,7 +297,7 @@ def scan_best_mae(
     sorted targets in ``scratch_f[1]``); otherwise this feature's segment is sorted here.
     """
     n = end - start
-    end_nm = first_missing(values_f, start, end)
+    end_nm = end_non_missing(values_f, start, end)
     n_missing = end - end_nm
     ys = scratch_f[0]
     sorted_y = scratch_f[1]
@@ -388,7 +372,7 @@ def scan_random_mae(
     missing_left,
 ):
     """The split ``x <= threshold`` of one feature: ``(pos, proxy, 1.0)`` (pos -1 if refused)."""
-    end_nm = first_missing(values_f, start, end)
+    end_nm = end_non_missing(values_f, start, end)
     n_missing = end - end_nm
     missing_left = missing_left and n_missing > 0
     lo = start

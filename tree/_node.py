@@ -110,6 +110,12 @@ def find_split(data, criterion, rules, ws, start, end, w_node, impurity):
     """
     m = prepare_candidates(data, rules, ws, start, end)
     search(data, criterion, rules, ws, start, end, w_node, 0, m)
+    return finish_split(data, criterion, rules, ws, m, start, end, w_node, impurity)
+
+
+@borrowing_kernel
+def finish_split(data, criterion, rules, ws, m, start, end, w_node, impurity):
+    """The chosen split of the ``m`` scanned candidates, as ``find_split`` returns it."""
     f, pos, missing_left, threshold, n_left, missing_flag = chosen_split(
         data, rules, ws, m, start, end
     )
@@ -118,13 +124,4 @@ def find_split(data, criterion, rules, ws, start, end, w_node, impurity):
     imp_left, imp_right, improvement, middle = split_impurities(
         data, criterion, ws, f, start, pos, end, missing_left, w_node, impurity
     )
-    return (
-        f,
-        start + n_left,
-        threshold,
-        imp_left,
-        imp_right,
-        improvement,
-        missing_flag,
-        middle,
-    )
+    return f, start + n_left, threshold, imp_left, imp_right, improvement, missing_flag, middle
