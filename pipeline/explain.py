@@ -1,0 +1,732 @@
+"""A fitted tree's rules read in the units of the pipeline's raw input columns.
+
+``raw_node_view(model)`` follows every column the tree splits on back through the fitted
+transformers in front of it (``Pipeline``, ``ColumnTransformer``, imputers, scalers, encoders)
+and writes each split as a :class:`Condition` on a raw input column:
+
+- through a monotone increasing transform (``MinMaxScaler``, ``StandardScaler``, an identity
+  ``FunctionTransformer``, or any transformer offering ``monotone_column_map(j)``, see below)
+  the threshold is inverse-transformed: ``age <= 28.5``;
+- a one-hot column becomes ``column == category`` / ``!=`` (any ``drop``; the infrequent group
+  becomes ``in`` / ``not in`` its categories);
+- an ordinal-encoded column becomes ``column in {...}`` / ``not in {...}`` with the category
+  names, written so that unseen categories satisfy the condition of the side they go to;
+- where a column was imputed, ``Condition.missing`` says which side a missing raw value goes to
+  (the imputed value's side) and ``Condition.note`` what it was imputed with;
+- a split that cannot be mapped (an unknown or non-monotone transform) keeps the transformed
+  column and threshold, with ``exact=False`` and a note saying why.
+
+The mapping is exact for the tree's own float32 comparison: a raw value ``x`` satisfies
+``x <= value`` exactly when the transformed ``x`` goes left (thresholds are chosen by bisection
+against the transform, not merely inverted).
+
+Protocol for other transformers: a fitted one-to-one transformer may define
+``monotone_column_map(j)`` returning ``(forward, inverse)`` (callables on floats; ``forward``
+the transform of its input column ``j``, increasing) or None when column ``j`` is not monotone.
+
+Native categorical splits (tree bitsets, issue 13) are not read yet; such a tree's categorical
+nodes would become ``in`` conditions through :func:`_categorical_condition` like ordinal codes.
+
+``Explainer(model).explain_columns(...)`` and :func:`explain` route rows with the model itself
+and describe each step of the path in raw units (``Pipeline.explain`` and serving use it).
+Only the tree's public ``tree_`` arrays are read (scikit-learn's names), so ``tree`` is not
+imported here.
+"""
+
+import math
+import numbers
+from dataclasses import dataclass, field
+
+import numpy as np
+
+NEGATED = {"<=": ">", ">": "<=", "==": "!=", "!=": "==", "in": "not in", "not in": "in"}
+_LEAF = -1
+
+
+@dataclass(frozen=True)
+class Condition:
+    """The test of one split in raw units; a row satisfying ``op`` goes left.
+
+    Attributes
+    ----------
+    feature : str
+        The raw input column (the transformed column when ``exact`` is False).
+    op : {"<=", "==", "!=", "in", "not in"}
+        The test sending a row left; ``NEGATED[op]`` sends it right.
+    value : float, category or tuple of categories
+    missing : {"left", "right"} or None
+        Where a missing raw value goes (None: a missing value cannot reach this split).
+    note : str
+        How missing values are imputed, or why the split is not in raw units.
+    exact : bool
+        False when the split could not be mapped to the raw column.
+    boundary : float or None
+        For ``<=``: the exact raw threshold (``x <= boundary`` is the tree's own test, float32
+        included); ``value`` is it rounded to 6 significant digits for reading.
+    """
+
+    feature: str
+    op: str
+    value: object
+    missing: str | None = None
+    note: str = ""
+    exact: bool = True
+    boundary: float | None = None
+
+    def branch_op(self, left):
+        """The test of the left (``left=True``) or the right branch."""
+        return self.op if left else NEGATED[self.op]
+
+    def text(self, left=True, precision=2, missing_note=True):
+        """The branch's test as text, e.g. ``age <= 28.50`` or ``sex == Male``."""
+        op = self.branch_op(left)
+        text = f"{self.feature} {op} {format_value(self.value, precision)}"
+        if missing_note and self.missing == ("left" if left else "right"):
+            text += " or missing"
+        if not self.exact:
+            text += " (transformed units)"
+        return text
+
+
+@dataclass(frozen=True)
+class RuleNode:
+    """One node of the tree with its split (None at a leaf) in raw units."""
+
+    node: int
+    left: int
+    right: int
+    condition: Condition | None
+    n_samples: int
+    value: np.ndarray = field(repr=False)
+
+    @property
+    def is_leaf(self):
+        return self.left == _LEAF
+
+
+def format_value(value, precision=2):
+    """A threshold, category or set of categories as text."""
+    if isinstance(value, tuple):
+        return "{" + ", ".join(format_value(v, precision) for v in value) + "}"
+    if isinstance(value, float):
+        return f"{value:.{precision}f}"
+    return str(value)
+
+
+# --------------------------------------------------------------------------------------------
+# what each transformed column means in raw units
+# --------------------------------------------------------------------------------------------
+@dataclass
+class _Numeric:
+    """``forward(raw)`` is the current column; a missing raw value becomes ``missing``."""
+
+    column: str
+    forward: object
+    inverse: object
+    missing: float = math.nan  # NaN: still missing
+    fill: object = None  # the raw value a missing one was imputed with
+    identity: bool = True
+
+
+@dataclass
+class _Categorical:
+    """Each raw category has a current value; unseen ones ``unknown`` (None: they raise)."""
+
+    column: str
+    values: dict
+    unknown: float | None
+    missing: float = math.nan
+    fill: object = None
+
+
+@dataclass
+class _Opaque:
+    reason: str
+
+
+def _identity(value):
+    return value
+
+
+def _is_nan(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and value != value
+
+
+def _then(first, second):
+    return lambda value: second(first(value))
+
+
+def _map_through(meaning, forward, inverse):
+    """``meaning`` after an increasing one-column transform."""
+    if isinstance(meaning, _Opaque):
+        return meaning
+    missing = meaning.missing if _is_nan(meaning.missing) else float(forward(meaning.missing))
+    if isinstance(meaning, _Categorical):
+        unknown = meaning.unknown
+        if unknown is not None and not _is_nan(unknown):
+            unknown = float(forward(unknown))
+        values = {c: float(forward(v)) for c, v in meaning.values.items()}
+        return _Categorical(meaning.column, values, unknown, missing, meaning.fill)
+    return _Numeric(
+        meaning.column,
+        _then(meaning.forward, forward),
+        _then(inverse, meaning.inverse),
+        missing,
+        meaning.fill,
+        identity=False,
+    )
+
+
+def _scaler_maps(transformer, n_columns):
+    """``(forward, inverse)`` per column of a fitted scaler, or None when it is no scaler."""
+    custom = getattr(transformer, "monotone_column_map", None)
+    if callable(custom):
+        return [custom(j) for j in range(n_columns)]
+    kind = type(transformer).__name__
+    if kind == "MinMaxScaler" and hasattr(transformer, "scale_"):
+        maps = []
+        for scale, low in zip(transformer.scale_.tolist(), transformer.min_.tolist()):
+            maps.append(
+                (lambda v, s=scale, m=low: v * s + m, lambda t, s=scale, m=low: (t - m) / s)
+            )
+        return maps
+    if kind == "StandardScaler" and hasattr(transformer, "n_samples_seen_"):
+        mean = transformer.mean_ if transformer.with_mean else None
+        scale = transformer.scale_ if transformer.with_std else None
+        maps = []
+        for j in range(n_columns):
+            m = 0.0 if mean is None else float(mean[j])
+            s = 1.0 if scale is None else float(scale[j])
+            maps.append((lambda v, m=m, s=s: (v - m) / s, lambda t, m=m, s=s: t * s + m))
+        return maps
+    if kind == "FunctionTransformer" and getattr(transformer, "func", 0) is None:
+        return [(_identity, _identity)] * n_columns
+    return None
+
+
+def _impute(transformer, meanings):
+    if not _is_nan(transformer.missing_values):
+        reason = f"SimpleImputer replaces the value {transformer.missing_values!r}"
+        return [_Opaque(reason) for _ in meanings]
+    out = []
+    for meaning, statistic in zip(meanings, transformer.statistics_.tolist()):
+        if isinstance(meaning, _Opaque) or not _is_nan(meaning.missing):
+            out.append(meaning)
+            continue
+        if isinstance(meaning, _Numeric):
+            fill = meaning.inverse(statistic) if not meaning.identity else statistic
+            out.append(
+                _Numeric(
+                    meaning.column,
+                    meaning.forward,
+                    meaning.inverse,
+                    statistic,
+                    fill,
+                    meaning.identity,
+                )
+            )
+        else:
+            fill = next((c for c, v in meaning.values.items() if v == statistic), statistic)
+            out.append(
+                _Categorical(meaning.column, meaning.values, meaning.unknown, statistic, fill)
+            )
+    return out
+
+
+def _categories(cats):
+    """Known categories (as Python values) and whether NaN is one of them."""
+    values = [c.item() if isinstance(c, np.generic) else c for c in cats.tolist()]
+    has_nan = bool(values) and (values[-1] is None or _is_nan(values[-1]))
+    return (values[:-1] if has_nan else values), has_nan
+
+
+def _one_hot(encoder, meanings):
+    out = []
+    for j, meaning in enumerate(meanings):
+        labels = encoder._output_categories(j)
+        raw = isinstance(meaning, _Numeric) and meaning.identity
+        if not raw:
+            out.extend(_Opaque("one-hot encoding of a transformed column") for _ in labels)
+            continue
+        known, has_nan = _categories(encoder.categories_[j])
+        infrequent = set()
+        if encoder._infrequent_enabled and encoder._infrequent_indices[j] is not None:
+            infrequent = {known[i] for i in encoder._infrequent_indices[j] if i < len(known)}
+        for label in labels.tolist():
+            if label == "infrequent_sklearn" and infrequent:
+                hot = infrequent
+                unknown = 1.0 if encoder.handle_unknown == "infrequent_if_exist" else 0.0
+            else:
+                hot = {label}
+                unknown = 0.0
+            if encoder.handle_unknown == "error":
+                unknown = None
+            values = {c: (1.0 if c in hot else 0.0) for c in known}
+            if not _is_nan(meaning.missing):
+                missing = values.get(meaning.missing, unknown)
+                missing = 0.0 if missing is None else missing
+            elif has_nan:
+                missing = 1.0 if any(_is_nan(h) or h is None for h in hot) else 0.0
+            else:
+                missing = unknown if unknown is not None else math.nan
+            out.append(_Categorical(meaning.column, values, unknown, missing, meaning.fill))
+    return out
+
+
+def _ordinal(encoder, meanings):
+    out = []
+    for j, meaning in enumerate(meanings):
+        if not (isinstance(meaning, _Numeric) and meaning.identity):
+            out.append(_Opaque("ordinal encoding of a transformed column"))
+            continue
+        known, has_nan = _categories(encoder.categories_[j])
+        values = {c: float(i) for i, c in enumerate(known)}
+        unknown = None
+        if encoder.handle_unknown == "use_encoded_value":
+            unknown = float(encoder.unknown_value)
+        if not _is_nan(meaning.missing):
+            missing = values.get(meaning.missing, unknown)
+        elif has_nan:
+            missing = float(encoder.encoded_missing_value)
+        else:
+            missing = unknown
+        missing = math.nan if missing is None else missing
+        out.append(_Categorical(meaning.column, values, unknown, missing, meaning.fill))
+    return out
+
+
+def _column_positions(transformer, columns):
+    names = getattr(transformer, "feature_names_in_", None)
+    items = [columns] if isinstance(columns, str | numbers.Integral) else list(columns)
+    lookup = {} if names is None else {str(n): i for i, n in enumerate(names)}
+    return [lookup[c] if isinstance(c, str) else int(c) for c in items]
+
+
+def _column_transformer(transformer, meanings):
+    out = []
+    weights = transformer.transformer_weights or {}
+    for name, step, columns in transformer.transformers_:
+        if isinstance(step, str) and step == "drop":
+            continue
+        positions = _column_positions(transformer, columns)
+        if not positions:
+            continue
+        block = [meanings[i] for i in positions]
+        if not (isinstance(step, str) and step == "passthrough"):
+            block = transform_meanings(step, block)
+        width = transformer.output_indices_[name]
+        width = width.stop - width.start
+        if block is None or len(block) != width:
+            block = [_Opaque(f"transformer {name!r} ({type(step).__name__})")] * width
+        weight = weights.get(name)
+        if weight is not None:
+            if weight > 0:
+                block = [
+                    _map_through(m, lambda v, w=weight: v * w, lambda t, w=weight: t / w)
+                    for m in block
+                ]
+            else:
+                block = [_Opaque(f"transformer weight {weight}")] * width
+        out.extend(block)
+    return out
+
+
+def transform_meanings(transformer, meanings):
+    """What each output column of a fitted ``transformer`` is, given its inputs' meanings.
+
+    Returns None when the number of output columns is not known.
+    """
+    if transformer is None or (isinstance(transformer, str) and transformer == "passthrough"):
+        return list(meanings)
+    kind = type(transformer).__name__
+    if hasattr(transformer, "steps"):
+        for _, step in transformer.steps:
+            if meanings is None:
+                return None
+            meanings = transform_meanings(step, meanings)
+        return meanings
+    if kind == "ColumnTransformer" and hasattr(transformer, "transformers_"):
+        return _column_transformer(transformer, meanings)
+    if kind == "SimpleImputer" and hasattr(transformer, "statistics_"):
+        return _impute(transformer, meanings)
+    if kind == "OneHotEncoder" and hasattr(transformer, "_output_categories"):
+        return _one_hot(transformer, meanings)
+    if kind == "OrdinalEncoder" and hasattr(transformer, "categories_"):
+        return _ordinal(transformer, meanings)
+    maps = _scaler_maps(transformer, len(meanings))
+    if maps is not None:
+        return [
+            _Opaque(f"{kind} is not monotone on this column")
+            if pair is None
+            else _map_through(meaning, *pair)
+            for meaning, pair in zip(meanings, maps)
+        ]
+    try:
+        width = len(transformer.get_feature_names_out())
+    except Exception:  # noqa: BLE001 - any failure means the width is unknown
+        return None
+    return [_Opaque(f"{kind} has no declared inverse")] * width
+
+
+def feature_meanings(model):
+    """The meaning of each feature the final tree sees, and the tree itself."""
+    steps = getattr(model, "steps", None)
+    estimator = steps[-1][1] if steps else model
+    tree_ = getattr(estimator, "tree_", None)
+    if tree_ is None or not hasattr(tree_, "children_left"):
+        raise ValueError(
+            f"{type(estimator).__name__} is not a fitted decision tree; the raw-unit rules need "
+            "a fitted Pipeline ending in a tree (or a fitted tree)."
+        )
+    names = getattr(model, "feature_names_in_", None)
+    n_inputs = int(getattr(model, "n_features_in_", estimator.n_features_in_))
+    names = [f"x{i}" for i in range(n_inputs)] if names is None else [str(n) for n in names]
+    meanings = [_Numeric(name, _identity, _identity) for name in names]
+    for _, step in (steps or [])[:-1]:
+        if meanings is None:
+            break
+        meanings = transform_meanings(step, meanings)
+    n_features = int(estimator.n_features_in_)
+    if meanings is None or len(meanings) != n_features:
+        meanings = [_Opaque("the transformers' outputs could not be followed")] * n_features
+    out_names = _transformed_names(model, n_features)
+    return meanings, out_names, estimator
+
+
+def _transformed_names(model, n_features):
+    steps = getattr(model, "steps", None)
+    if steps and len(steps) > 1:
+        try:
+            names = list(model[:-1].get_feature_names_out())
+            if len(names) == n_features:
+                return [str(n) for n in names]
+        except Exception:  # noqa: BLE001 - names are a nicety here
+            pass
+    names = getattr(steps[-1][1] if steps else model, "feature_names_in_", None)
+    if names is not None:
+        return [str(n) for n in names]
+    return [f"x{j}" for j in range(n_features)]
+
+
+# --------------------------------------------------------------------------------------------
+# node view
+# --------------------------------------------------------------------------------------------
+def _tree_compare(forward):
+    """The transformed value as the tree compares it (its input is float32)."""
+    return lambda raw: float(np.float32(forward(float(raw))))
+
+
+def _raw_threshold(forward, inverse, threshold):
+    """A short number ``r`` with ``x <= r`` exactly when the tree sends raw ``x`` left."""
+    compare = _tree_compare(forward)
+    guess = float(inverse(threshold))
+    if not math.isfinite(guess):
+        return guess
+    step = max(abs(guess), 1.0) * 1e-9
+    low = high = guess
+    for _ in range(80):
+        if compare(low) <= threshold:
+            break
+        low -= step
+        step *= 2
+    step = max(abs(guess), 1.0) * 1e-9
+    for _ in range(80):
+        if compare(high) > threshold:
+            break
+        high += step
+        step *= 2
+    if not (compare(low) <= threshold < compare(high)):
+        return guess  # forward is not monotone here; the plain inverse is the best guess
+    for _ in range(200):
+        middle = low + (high - low) / 2
+        if middle <= low or middle >= high:
+            break
+        if compare(middle) <= threshold:
+            low = middle
+        else:
+            high = middle
+    # every r in [low, high) reads the same; pick the one with the fewest digits
+    for digits in range(0, 17):
+        for candidate in (round(guess, digits), round(low, digits)):
+            if low <= candidate < high:
+                return float(candidate)
+    return low
+
+
+def _missing_side(current, threshold, tree_, node):
+    if current is None:
+        return None
+    if _is_nan(current):
+        flags = getattr(tree_, "missing_go_to_left", None)
+        if flags is None or len(flags) <= node:
+            return None
+        return "left" if flags[node] else "right"
+    return "left" if np.float32(current) <= threshold else "right"
+
+
+def _fill_note(meaning, precision=4):
+    if meaning.fill is None:
+        return ""
+    fill = meaning.fill
+    if isinstance(fill, float):
+        fill = float(f"{fill:.{precision}g}")
+    return f"missing values are imputed as {fill}"
+
+
+def _categorical_condition(meaning, threshold, tree_, node):
+    left, right = [], []
+    for category, current in meaning.values.items():
+        (left if np.float32(current) <= threshold else right).append(category)
+    unknown = _missing_side(meaning.unknown, threshold, tree_, node)
+    if unknown == "left" or (unknown is None and len(right) < len(left)):
+        op, value = "not in", right
+    else:
+        op, value = "in", left
+    if len(value) == 1:
+        op, value = ("!=" if op == "not in" else "=="), value[0]
+    else:
+        value = tuple(value)
+    missing = _missing_side(meaning.missing, threshold, tree_, node)
+    return Condition(meaning.column, op, value, missing, _fill_note(meaning))
+
+
+def _condition(meaning, name, tree_, node):
+    threshold = float(tree_.threshold[node])
+    if isinstance(meaning, _Categorical):
+        return _categorical_condition(meaning, threshold, tree_, node)
+    if isinstance(meaning, _Numeric):
+        boundary = _raw_threshold(meaning.forward, meaning.inverse, threshold)
+        missing = _missing_side(meaning.missing, threshold, tree_, node)
+        return Condition(
+            meaning.column,
+            "<=",
+            _readable(boundary),
+            missing,
+            _fill_note(meaning),
+            boundary=boundary,
+        )
+    missing = _missing_side(math.nan, threshold, tree_, node)
+    note = f"not in raw units: {meaning.reason}"
+    return Condition(name, "<=", _readable(threshold), missing, note, False, threshold)
+
+
+def _readable(number):
+    """``number`` to 6 significant digits (float32, the tree's precision, has about 7)."""
+    return float(f"{number:.6g}") if math.isfinite(number) else number
+
+
+def raw_node_view(model):
+    """Every node of a fitted (Pipeline ending in a) tree, with its split in raw units.
+
+    Parameters
+    ----------
+    model : fitted Pipeline or tree
+        A Pipeline whose last step has ``tree_`` (scikit-learn's array names), or such a tree.
+
+    Returns
+    -------
+    list of RuleNode
+        Indexed by node id; ``condition`` is None at the leaves.
+    """
+    meanings, names, estimator = feature_meanings(model)
+    tree_ = estimator.tree_
+    nodes = []
+    for node in range(int(tree_.node_count)):
+        left, right = int(tree_.children_left[node]), int(tree_.children_right[node])
+        condition = None
+        if left != _LEAF:
+            feature = int(tree_.feature[node])
+            condition = _condition(meanings[feature], names[feature], tree_, node)
+        nodes.append(
+            RuleNode(
+                node,
+                left,
+                right,
+                condition,
+                int(tree_.n_node_samples[node]),
+                np.asarray(tree_.value[node][0]),
+            )
+        )
+    return nodes
+
+
+# --------------------------------------------------------------------------------------------
+# explaining rows
+# --------------------------------------------------------------------------------------------
+def _json_value(value):
+    if isinstance(value, tuple):
+        return [_json_value(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _is_missing_value(value):
+    return value is None or _is_nan(value) or type(value).__name__ == "NAType"
+
+
+class Explainer:
+    """Routes rows with the model and describes each path in raw units.
+
+    Parameters
+    ----------
+    model : fitted Pipeline or tree
+        As for :func:`raw_node_view`.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.nodes = raw_node_view(model)
+        steps = getattr(model, "steps", None)
+        self.estimator = steps[-1][1] if steps else model
+        self.preprocess = model[:-1] if steps and len(steps) > 1 else None
+        classes = getattr(self.estimator, "classes_", None)
+        self.classes = None if classes is None else [_json_value(c) for c in np.asarray(classes)]
+        self.raw_columns = sorted(
+            {
+                n.condition.feature
+                for n in self.nodes
+                if n.condition is not None and n.condition.exact
+            }
+        )
+        parent = {}
+        for n in self.nodes:
+            if not n.is_leaf:
+                parent[n.left] = (n.node, True)
+                parent[n.right] = (n.node, False)
+        self._parent = parent
+        self._paths = {}
+        self._n_features = int(self.estimator.n_features_in_)
+
+    def _template(self, leaf):
+        """The steps from the root to ``leaf`` (built once per leaf)."""
+        cached = self._paths.get(leaf)
+        if cached is not None:
+            return cached
+        steps, node = [], leaf
+        while node in self._parent:
+            node, left = self._parent[node]
+            condition = self.nodes[node].condition
+            feature = int(self.estimator.tree_.feature[node])
+            goes = "left" if left else "right"
+            missing_note = condition.note or "a missing value goes this way"
+            steps.append(
+                (
+                    condition.feature,
+                    condition.branch_op(left),
+                    _json_value(condition.value),
+                    condition.boundary,
+                    feature if not condition.exact else None,
+                    missing_note if condition.missing == goes else None,
+                    condition.note if not condition.exact else None,
+                )
+            )
+        steps.reverse()
+        rule_node = self.nodes[leaf]
+        value = np.asarray(rule_node.value, dtype=np.float64)
+        leaf_info = {"node": int(leaf), "samples": rule_node.n_samples}
+        if self.classes is not None:
+            total = float(value.sum()) or 1.0
+            leaf_info["distribution"] = {
+                str(c): round(float(v) / total, 6) for c, v in zip(self.classes, value)
+            }
+        else:
+            leaf_info["value"] = float(value[0])
+        cached = (tuple(steps), leaf_info)
+        self._paths[leaf] = cached
+        return cached
+
+    def explain_columns(self, transformed, columns):
+        """Explanations of rows given as raw columns and their transformed matrix.
+
+        Parameters
+        ----------
+        transformed : ndarray of shape (n_rows, n_features)
+            The rows as the tree sees them.
+        columns : dict of str to sequence
+            The raw input columns (at least those in ``raw_columns``), one value per row;
+            None or NaN is missing.
+
+        Returns
+        -------
+        list of dict
+            Per row ``{"rules": [step, ...], "leaf": {...}}``; a step is ``{"feature", "op",
+            "value", "row_value"}`` (``"op": "is missing"`` and a ``"note"`` for a missing
+            value).
+        """
+        absent = [name for name in self.raw_columns if name not in columns]
+        if absent:
+            raise ValueError(f"explain needs the raw columns {absent}; pass them with the rows.")
+        leaves = np.asarray(self.estimator.apply(transformed))
+        out = []
+        for row, leaf in enumerate(leaves.tolist()):
+            steps, leaf_info = self._template(leaf)
+            rules = []
+            for feature, op, value, boundary, index, missing_note, note in steps:
+                if index is None:
+                    row_value = columns[feature][row]
+                else:
+                    row_value = float(transformed[row, index])
+                if isinstance(row_value, np.generic):
+                    row_value = row_value.item()
+                if _is_missing_value(row_value):
+                    step = {
+                        "feature": feature,
+                        "op": "is missing",
+                        "value": None,
+                        "row_value": None,
+                        "note": missing_note or "missing",
+                    }
+                else:
+                    if boundary is not None and (row_value <= value) != (op == "<="):
+                        value = boundary  # the row lies between the rounded and exact value
+                    step = {"feature": feature, "op": op, "value": value, "row_value": row_value}
+                    if note:
+                        step["note"] = note
+                rules.append(step)
+            out.append({"rules": rules, "leaf": leaf_info})
+        return out
+
+    def explain(self, X):
+        """Explanations of the rows of ``X`` (the pipeline's raw input)."""
+        transformed = X if self.preprocess is None else self.preprocess.transform(X)
+        transformed = np.asarray(transformed, dtype=np.float64)
+        if transformed.ndim != 2 or transformed.shape[1] != self._n_features:
+            raise ValueError(
+                f"X must give {self._n_features} features to the tree; got shape "
+                f"{transformed.shape}."
+            )
+        if hasattr(X, "columns"):
+            columns = {str(c): X[c].tolist() for c in X.columns if str(c) in self.raw_columns}
+        else:
+            values = np.asarray(X, dtype=object)
+            if values.ndim != 2:
+                raise ValueError(f"X must be 2-D; got shape {values.shape}.")
+            columns = {f"x{i}": values[:, i].tolist() for i in range(values.shape[1])}
+        return self.explain_columns(transformed, columns)
+
+
+_CACHE = {}
+
+
+def explainer_for(model):
+    """The model's :class:`Explainer`, built once per fitted tree."""
+    steps = getattr(model, "steps", None)
+    estimator = steps[-1][1] if steps else model
+    key = (id(model), id(getattr(estimator, "tree_", None)))
+    cached = _CACHE.get(key)
+    if (
+        cached is None
+        or cached.model is not model
+        or cached.estimator.tree_ is not getattr(estimator, "tree_", None)
+    ):
+        if len(_CACHE) > 32:
+            _CACHE.clear()
+        cached = Explainer(model)
+        _CACHE[key] = cached
+    return cached
+
+
+def explain(model, X):
+    """The rule path of each row of ``X`` in raw units (see :meth:`Explainer.explain_columns`)."""
+    return explainer_for(model).explain(X)
