@@ -38,6 +38,7 @@ import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
+from pandas import NA as _NA
 
 NEGATED = {"<=": ">", ">": "<=", "==": "!=", "!=": "==", "in": "not in", "not in": "in"}
 _LEAF = -1
@@ -561,10 +562,6 @@ def _json_value(value):
     return value
 
 
-def _is_missing_value(value):
-    return value is None or _is_nan(value) or type(value).__name__ == "NAType"
-
-
 class Explainer:
     """Routes rows with the model and describes each path in raw units.
 
@@ -589,6 +586,7 @@ class Explainer:
                 if n.condition is not None and n.condition.exact
             }
         )
+        self._wanted = set(self.raw_columns)
         parent = {}
         for n in self.nodes:
             if not n.is_leaf:
@@ -657,6 +655,11 @@ class Explainer:
         absent = [name for name in self.raw_columns if name not in columns]
         if absent:
             raise ValueError(f"explain needs the raw columns {absent}; pass them with the rows.")
+        columns = {
+            name: values.tolist() if isinstance(values, np.ndarray) else values
+            for name, values in columns.items()
+            if name in self._wanted
+        }
         leaves = np.asarray(self.estimator.apply(transformed))
         out = []
         for row, leaf in enumerate(leaves.tolist()):
@@ -667,9 +670,11 @@ class Explainer:
                     row_value = columns[feature][row]
                 else:
                     row_value = float(transformed[row, index])
-                if isinstance(row_value, np.generic):
-                    row_value = row_value.item()
-                if _is_missing_value(row_value):
+                if (
+                    row_value is None
+                    or row_value is _NA
+                    or (row_value.__class__ is float and row_value != row_value)
+                ):
                     step = {
                         "feature": feature,
                         "op": "is missing",
@@ -697,12 +702,20 @@ class Explainer:
                 f"{transformed.shape}."
             )
         if hasattr(X, "columns"):
-            columns = {str(c): X[c].tolist() for c in X.columns if str(c) in self.raw_columns}
+            wanted = set(self.raw_columns)
+            columns = {
+                str(c): [_json_value(v) for v in X[c].tolist()]
+                for c in X.columns
+                if str(c) in wanted
+            }
         else:
             values = np.asarray(X, dtype=object)
             if values.ndim != 2:
                 raise ValueError(f"X must be 2-D; got shape {values.shape}.")
-            columns = {f"x{i}": values[:, i].tolist() for i in range(values.shape[1])}
+            columns = {
+                f"x{i}": [_json_value(v) for v in values[:, i].tolist()]
+                for i in range(values.shape[1])
+            }
         return self.explain_columns(transformed, columns)
 
 
