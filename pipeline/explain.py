@@ -124,7 +124,7 @@ class _Numeric:
     column: str
     forward: object
     inverse: object
-    missing: float = math.nan  # NaN: still missing
+    missing: float | None = math.nan  # NaN: still missing; None: cannot reach the tree
     fill: object = None  # the raw value a missing one was imputed with
     identity: bool = True
 
@@ -136,7 +136,7 @@ class _Categorical:
     column: str
     values: dict
     unknown: float | None
-    missing: float = math.nan
+    missing: float | None = math.nan
     fill: object = None
 
 
@@ -161,7 +161,9 @@ def _map_through(meaning, forward, inverse):
     """``meaning`` after an increasing one-column transform."""
     if isinstance(meaning, _Opaque):
         return meaning
-    missing = meaning.missing if _is_nan(meaning.missing) else float(forward(meaning.missing))
+    missing = meaning.missing
+    if missing is not None and not _is_nan(missing):
+        missing = float(forward(missing))
     if isinstance(meaning, _Categorical):
         unknown = meaning.unknown
         if unknown is not None and not _is_nan(unknown):
@@ -211,7 +213,9 @@ def _impute(transformer, meanings):
         return [_Opaque(reason) for _ in meanings]
     out = []
     for meaning, statistic in zip(meanings, transformer.statistics_.tolist()):
-        if isinstance(meaning, _Opaque) or not _is_nan(meaning.missing):
+        if isinstance(meaning, _Opaque) or not (
+            meaning.missing is None or _is_nan(meaning.missing)
+        ):
             out.append(meaning)
             continue
         if isinstance(meaning, _Numeric):
@@ -269,7 +273,7 @@ def _one_hot(encoder, meanings):
             elif has_nan:
                 missing = 1.0 if any(_is_nan(h) or h is None for h in hot) else 0.0
             else:
-                missing = unknown if unknown is not None else math.nan
+                missing = unknown  # None: a missing value is an error for this encoder
             out.append(_Categorical(meaning.column, values, unknown, missing, meaning.fill))
     return out
 
@@ -290,8 +294,7 @@ def _ordinal(encoder, meanings):
         elif has_nan:
             missing = float(encoder.encoded_missing_value)
         else:
-            missing = unknown
-        missing = math.nan if missing is None else missing
+            missing = unknown  # None: a missing value is an error for this encoder
         out.append(_Categorical(meaning.column, values, unknown, missing, meaning.fill))
     return out
 
@@ -379,8 +382,12 @@ def feature_meanings(model):
             f"{type(estimator).__name__} is not a fitted decision tree; the raw-unit rules need "
             "a fitted Pipeline ending in a tree (or a fitted tree)."
         )
-    names = getattr(model, "feature_names_in_", None)
-    n_inputs = int(getattr(model, "n_features_in_", estimator.n_features_in_))
+    first = next(
+        (s for _, s in (steps or [("", model)]) if s is not None and not isinstance(s, str)),
+        estimator,
+    )  # the first real step sees the raw input
+    names = getattr(first, "feature_names_in_", None)
+    n_inputs = int(getattr(first, "n_features_in_", estimator.n_features_in_))
     names = [f"x{i}" for i in range(n_inputs)] if names is None else [str(n) for n in names]
     meanings = [_Numeric(name, _identity, _identity) for name in names]
     for _, step in (steps or [])[:-1]:
@@ -479,7 +486,7 @@ def _categorical_condition(meaning, threshold, tree_, node):
     for category, current in meaning.values.items():
         (left if np.float32(current) <= threshold else right).append(category)
     unknown = _missing_side(meaning.unknown, threshold, tree_, node)
-    if unknown == "left" or (unknown is None and len(right) < len(left)):
+    if unknown == "left" or (unknown is None and len(right) <= len(left)):
         op, value = "not in", right
     else:
         op, value = "in", left
