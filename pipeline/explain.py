@@ -38,6 +38,7 @@ import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from pandas import NA as _NA
 
 NEGATED = {"<=": ">", ">": "<=", "==": "!=", "!=": "==", "in": "not in", "not in": "in"}
@@ -667,7 +668,11 @@ class Explainer:
             for name, values in columns.items()
             if name in self._wanted
         }
-        leaves = np.asarray(self.estimator.apply(transformed))
+        tree_input = transformed
+        names = getattr(self.estimator, "feature_names_in_", None)
+        if names is not None and not hasattr(transformed, "columns"):
+            tree_input = pd.DataFrame(transformed, columns=list(names), copy=False)
+        leaves = np.asarray(self.estimator.apply(tree_input))
         out = []
         for row, leaf in enumerate(leaves.tolist()):
             steps, leaf_info = self._template(leaf)
