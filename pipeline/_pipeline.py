@@ -397,7 +397,7 @@ class Pipeline(_StepsMixin, BaseEstimator):
         See :func:`pipeline.explain.raw_node_view`; the tree exports and plots use it when
         given a pipeline.
         """
-        from pipeline.explain import explainer_for
+        from pipeline.explain_rows import explainer_for
 
         self._check_fitted_for_inference()
         return explainer_for(self).nodes
@@ -411,7 +411,7 @@ class Pipeline(_StepsMixin, BaseEstimator):
             ``{"rules": [{"feature", "op", "value", "row_value"}, ...], "leaf": {"node",
             "samples", "distribution" (classifier) or "value"}}`` per row.
         """
-        from pipeline.explain import explainer_for
+        from pipeline.explain_rows import explainer_for
 
         self._check_fitted_for_inference()
         return explainer_for(self).explain(X)

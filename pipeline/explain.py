@@ -27,10 +27,9 @@ the transform of its input column ``j``, increasing) or None when column ``j`` i
 Native categorical splits (tree bitsets, issue 13) are not read yet; such a tree's categorical
 nodes would become ``in`` conditions through :func:`_categorical_condition` like ordinal codes.
 
-``Explainer(model).explain_columns(...)`` and :func:`explain` route rows with the model itself
-and describe each step of the path in raw units (``Pipeline.explain`` and serving use it).
-Only the tree's public ``tree_`` arrays are read (scikit-learn's names), so ``tree`` is not
-imported here.
+:mod:`pipeline.explain_rows` routes rows with the model itself and describes each step of the
+path in raw units (``Pipeline.explain`` and serving use it). Only the tree's public ``tree_``
+arrays are read (scikit-learn's names), so ``tree`` is not imported here.
 """
 
 import math
@@ -38,8 +37,6 @@ import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
-from pandas import NA as _NA
 
 NEGATED = {"<=": ">", ">": "<=", "==": "!=", "!=": "==", "in": "not in", "not in": "in"}
 _LEAF = -1
@@ -64,7 +61,8 @@ class Condition:
         False when the split could not be mapped to the raw column.
     boundary : float or None
         For ``<=``: the exact raw threshold (``x <= boundary`` is the tree's own test, float32
-        included); ``value`` is it rounded to 6 significant digits for reading.
+        included); ``value`` is the shortest decimal within the tree's float32 resolution
+        below it (e.g. 28.5 for 28.500000186), for reading.
     """
 
     feature: str
@@ -454,12 +452,37 @@ def _raw_threshold(forward, inverse, threshold):
             low = middle
         else:
             high = middle
-    # every r in [low, high) reads the same; pick the one with the fewest digits
-    for digits in range(0, 17):
-        for candidate in (round(guess, digits), round(low, digits)):
-            if low <= candidate < high:
-                return float(candidate)
     return low
+
+
+def _readable_threshold(forward, inverse, threshold, boundary):
+    """The shortest decimal within the tree's float32 resolution around ``boundary``.
+
+    The tree compares float32 numbers: raw values in ``(previous, next]`` reach it as the
+    float32 value of the boundary or the one above, where ``previous`` and ``next`` are the
+    boundaries of the float32 numbers below and above. Any decimal there reads the split as
+    well as the tree resolves it (28.5 for 28.500000186); ``Condition.boundary`` keeps the exact
+    value, and an explained row lying between the two is shown with the exact one.
+    """
+    if not math.isfinite(boundary):
+        return boundary
+    compared = np.float32(_tree_compare(forward)(boundary))
+    below = float(np.nextafter(compared, np.float32(-np.inf)))
+    above = float(np.nextafter(compared, np.float32(np.inf)))
+    previous = _raw_threshold(forward, inverse, below)
+    following = _raw_threshold(forward, inverse, above)
+    if not (previous < boundary <= following):
+        return boundary
+    for digits in range(0, 17):
+        scale = 10.0**digits
+        for candidate in (
+            round(boundary, digits),
+            math.floor(boundary * scale) / scale,
+            math.ceil(boundary * scale) / scale,
+        ):
+            if previous < candidate <= following:
+                return float(candidate)
+    return boundary
 
 
 def _missing_side(current, threshold, tree_, node):
@@ -509,19 +532,15 @@ def _condition(meaning, name, tree_, node):
         return Condition(
             meaning.column,
             "<=",
-            _readable(boundary),
+            _readable_threshold(meaning.forward, meaning.inverse, threshold, boundary),
             missing,
             _fill_note(meaning),
             boundary=boundary,
         )
     missing = _missing_side(math.nan, threshold, tree_, node)
     note = f"not in raw units: {meaning.reason}"
-    return Condition(name, "<=", _readable(threshold), missing, note, False, threshold)
-
-
-def _readable(number):
-    """``number`` to 6 significant digits (float32, the tree's precision, has about 7)."""
-    return float(f"{number:.6g}") if math.isfinite(number) else number
+    readable = _readable_threshold(_identity, _identity, threshold, threshold)
+    return Condition(name, "<=", readable, missing, note, False, threshold)
 
 
 def raw_node_view(model):
@@ -557,201 +576,3 @@ def raw_node_view(model):
             )
         )
     return nodes
-
-
-# --------------------------------------------------------------------------------------------
-# explaining rows
-# --------------------------------------------------------------------------------------------
-def _json_value(value):
-    if isinstance(value, tuple):
-        return [_json_value(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-class Explainer:
-    """Routes rows with the model and describes each path in raw units.
-
-    Parameters
-    ----------
-    model : fitted Pipeline or tree
-        As for :func:`raw_node_view`.
-    """
-
-    def __init__(self, model):
-        self.model = model
-        self.nodes = raw_node_view(model)
-        steps = getattr(model, "steps", None)
-        self.estimator = steps[-1][1] if steps else model
-        self.preprocess = model[:-1] if steps and len(steps) > 1 else None
-        classes = getattr(self.estimator, "classes_", None)
-        self.classes = None if classes is None else [_json_value(c) for c in np.asarray(classes)]
-        self.raw_columns = sorted(
-            {
-                n.condition.feature
-                for n in self.nodes
-                if n.condition is not None and n.condition.exact
-            }
-        )
-        self._wanted = set(self.raw_columns)
-        parent = {}
-        for n in self.nodes:
-            if not n.is_leaf:
-                parent[n.left] = (n.node, True)
-                parent[n.right] = (n.node, False)
-        self._parent = parent
-        self._paths = {}
-        self._n_features = int(self.estimator.n_features_in_)
-
-    def _template(self, leaf):
-        """The steps from the root to ``leaf`` (built once per leaf)."""
-        cached = self._paths.get(leaf)
-        if cached is not None:
-            return cached
-        steps, node = [], leaf
-        while node in self._parent:
-            node, left = self._parent[node]
-            condition = self.nodes[node].condition
-            feature = int(self.estimator.tree_.feature[node])
-            goes = "left" if left else "right"
-            missing_note = condition.note or "a missing value goes this way"
-            steps.append(
-                (
-                    condition.feature,
-                    condition.branch_op(left),
-                    _json_value(condition.value),
-                    condition.boundary,
-                    feature if not condition.exact else None,
-                    missing_note if condition.missing == goes else None,
-                    condition.note if not condition.exact else None,
-                )
-            )
-        steps.reverse()
-        rule_node = self.nodes[leaf]
-        value = np.asarray(rule_node.value, dtype=np.float64)
-        leaf_info = {"node": int(leaf), "samples": rule_node.n_samples}
-        if self.classes is not None:
-            total = float(value.sum()) or 1.0
-            leaf_info["distribution"] = {
-                str(c): round(float(v) / total, 6) for c, v in zip(self.classes, value)
-            }
-        else:
-            leaf_info["value"] = float(value[0])
-        cached = (tuple(steps), leaf_info)
-        self._paths[leaf] = cached
-        return cached
-
-    def explain_columns(self, transformed, columns):
-        """Explanations of rows given as raw columns and their transformed matrix.
-
-        Parameters
-        ----------
-        transformed : ndarray of shape (n_rows, n_features)
-            The rows as the tree sees them.
-        columns : dict of str to sequence
-            The raw input columns (at least those in ``raw_columns``), one value per row;
-            None or NaN is missing.
-
-        Returns
-        -------
-        list of dict
-            Per row ``{"rules": [step, ...], "leaf": {...}}``; a step is ``{"feature", "op",
-            "value", "row_value"}`` (``"op": "is missing"`` and a ``"note"`` for a missing
-            value).
-        """
-        absent = [name for name in self.raw_columns if name not in columns]
-        if absent:
-            raise ValueError(f"explain needs the raw columns {absent}; pass them with the rows.")
-        columns = {
-            name: values.tolist() if isinstance(values, np.ndarray) else values
-            for name, values in columns.items()
-            if name in self._wanted
-        }
-        tree_input = transformed
-        names = getattr(self.estimator, "feature_names_in_", None)
-        if names is not None and not hasattr(transformed, "columns"):
-            tree_input = pd.DataFrame(transformed, columns=list(names), copy=False)
-        leaves = np.asarray(self.estimator.apply(tree_input))
-        out = []
-        for row, leaf in enumerate(leaves.tolist()):
-            steps, leaf_info = self._template(leaf)
-            rules = []
-            for feature, op, value, boundary, index, missing_note, note in steps:
-                if index is None:
-                    row_value = columns[feature][row]
-                else:
-                    row_value = float(transformed[row, index])
-                if (
-                    row_value is None
-                    or row_value is _NA
-                    or (row_value.__class__ is float and row_value != row_value)
-                ):
-                    step = {
-                        "feature": feature,
-                        "op": "is missing",
-                        "value": None,
-                        "row_value": None,
-                        "note": missing_note or "missing",
-                    }
-                else:
-                    if boundary is not None and (row_value <= value) != (op == "<="):
-                        value = boundary  # the row lies between the rounded and exact value
-                    step = {"feature": feature, "op": op, "value": value, "row_value": row_value}
-                    if note:
-                        step["note"] = note
-                rules.append(step)
-            out.append({"rules": rules, "leaf": leaf_info})
-        return out
-
-    def explain(self, X):
-        """Explanations of the rows of ``X`` (the pipeline's raw input)."""
-        transformed = X if self.preprocess is None else self.preprocess.transform(X)
-        transformed = np.asarray(transformed, dtype=np.float64)
-        if transformed.ndim != 2 or transformed.shape[1] != self._n_features:
-            raise ValueError(
-                f"X must give {self._n_features} features to the tree; got shape "
-                f"{transformed.shape}."
-            )
-        if hasattr(X, "columns"):
-            wanted = set(self.raw_columns)
-            columns = {
-                str(c): [_json_value(v) for v in X[c].tolist()]
-                for c in X.columns
-                if str(c) in wanted
-            }
-        else:
-            values = np.asarray(X, dtype=object)
-            if values.ndim != 2:
-                raise ValueError(f"X must be 2-D; got shape {values.shape}.")
-            columns = {
-                f"x{i}": [_json_value(v) for v in values[:, i].tolist()]
-                for i in range(values.shape[1])
-            }
-        return self.explain_columns(transformed, columns)
-
-
-_CACHE = {}
-
-
-def explainer_for(model):
-    """The model's :class:`Explainer`, built once per fitted tree."""
-    steps = getattr(model, "steps", None)
-    estimator = steps[-1][1] if steps else model
-    key = (id(model), id(getattr(estimator, "tree_", None)))
-    cached = _CACHE.get(key)
-    if (
-        cached is None
-        or cached.model is not model
-        or cached.estimator.tree_ is not getattr(estimator, "tree_", None)
-    ):
-        if len(_CACHE) > 32:
-            _CACHE.clear()
-        cached = Explainer(model)
-        _CACHE[key] = cached
-    return cached
-
-
-def explain(model, X):
-    """The rule path of each row of ``X`` in raw units (see :meth:`Explainer.explain_columns`)."""
-    return explainer_for(model).explain(X)

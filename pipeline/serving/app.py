@@ -223,16 +223,18 @@ async def _receive_body(receive, limit):
 
 
 def _score(loaded, columns, proba, explain=False):
-    predictions, probabilities = loaded.predict_columns(columns, proba)
+    if explain:
+        from pipeline.serving import explain as explaining
+
+        predictions, probabilities, texts = explaining.predict_and_explain(loaded, columns, proba)
+    else:
+        predictions, probabilities = loaded.predict_columns(columns, proba)
     payload = {"predictions": predictions.tolist()}
     if probabilities is not None:
         payload["probabilities"] = probabilities.tolist()
         payload["classes"] = loaded.classes.tolist()
-    if explain:
-        from pipeline.serving.explain import explain_columns
-
-        payload["explanations"] = explain_columns(loaded, columns)
-    return json.dumps(payload, separators=(",", ":")).encode()
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    return explaining.append_explanations(body, texts) if explain else body
 
 
 async def _score_async(loaded, columns, proba):

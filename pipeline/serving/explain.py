@@ -5,8 +5,6 @@
 :mod:`pipeline.explain`, built once per loaded model.
 """
 
-import json
-
 import numpy as np
 
 from pipeline.serving.errors import RequestError, SchemaError
@@ -17,7 +15,7 @@ def explainer(loaded):
     """The loaded model's :class:`pipeline.explain.Explainer` (built on first use)."""
     cached = getattr(loaded, "_explainer", None)
     if cached is None:
-        from pipeline.explain import Explainer
+        from pipeline.explain_rows import Explainer
 
         try:
             cached = Explainer(loaded.model)
@@ -50,6 +48,25 @@ def explain_columns(loaded, columns):
     return model_explainer.explain_columns(transformed_matrix(loaded, columns), columns)
 
 
-def explanation_texts(loaded, columns):
-    """The explanations as one compact JSON string per row (the batch output's column)."""
-    return [json.dumps(e, separators=(",", ":")) for e in explain_columns(loaded, columns)]
+def explanation_texts(loaded, columns, transformed=None):
+    """The explanations as one compact JSON text per row (the batch output's column)."""
+    model_explainer = explainer(loaded)
+    if transformed is None:
+        transformed = transformed_matrix(loaded, columns)
+    return model_explainer.explain_json(transformed, columns)
+
+
+def predict_and_explain(loaded, columns, proba=False):
+    """Predictions, probabilities (or None) and explanation texts from one transform."""
+    model_explainer = explainer(loaded)
+    transformed = transformed_matrix(loaded, columns)
+    try:
+        predictions, probabilities = loaded._predict_matrix(transformed, proba)
+    except (ValueError, TypeError) as exc:
+        raise SchemaError(f"the model could not score this input: {exc}") from None
+    return predictions, probabilities, model_explainer.explain_json(transformed, columns)
+
+
+def append_explanations(body, texts):
+    """A compact JSON object ``body`` (bytes) with ``"explanations"`` added as its last key."""
+    return body[:-1] + b',"explanations":[' + ",".join(texts).encode() + b"]}"

@@ -346,3 +346,60 @@ def test_bad_input_gets_a_clear_error():
     fitted = Pipeline([("scale", MinMaxScaler())]).fit(pd.DataFrame({"a": [1.0, 2.0]}))
     with pytest.raises(ValueError, match="not a fitted decision tree"):
         raw_node_view(fitted)
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_fast_json_text_equals_the_explanations(adult_split, seed):
+    from pipeline.explain_rows import Explainer
+
+    X_train, X_test, y_train, _ = adult_split
+    model = random_pipeline(seed).fit(X_train, y_train)
+    explainer = Explainer(model)
+    rows = X_test.iloc[:3000]
+    transformed = np.asarray(model[:-1].transform(rows), dtype=np.float64)
+    columns = {c: rows[c].tolist() for c in rows.columns}
+    texts = explainer.explain_json(transformed, columns)
+    expected = explainer.explain_columns(transformed, columns)
+    assert [json.loads(t) for t in texts] == json.loads(json.dumps(expected))
+    assert any('"is missing"' in t for t in texts)
+
+
+def test_fast_json_text_of_unmappable_columns_and_odd_values():
+    from pipeline.explain_rows import Explainer
+
+    X = pd.DataFrame({"x": np.linspace(-3, 3, 61), "c": ["a%s", 'b"q', None] * 20 + ["a%s"]})
+    y = np.where((np.abs(X["x"]) > 1.5) | (X["c"] == 'b"q'), 1, 0)
+    model = Pipeline(
+        [
+            (
+                "pre",
+                ColumnTransformer(
+                    [
+                        (
+                            "sq",
+                            FunctionTransformer(np.square, feature_names_out="one-to-one"),
+                            ["x"],
+                        ),
+                        (
+                            "c",
+                            Pipeline(
+                                [
+                                    ("i", SimpleImputer(strategy="most_frequent")),
+                                    ("o", OneHotEncoder()),
+                                ]
+                            ),
+                            ["c"],
+                        ),
+                    ]
+                ),
+            ),
+            ("tree", DecisionTree(max_depth=4)),
+        ]
+    ).fit(X, y)
+    explainer = Explainer(model)
+    transformed = np.asarray(model[:-1].transform(X), dtype=np.float64)
+    columns = {c: X[c].tolist() for c in X.columns}
+    texts = explainer.explain_json(transformed, columns)
+    assert [json.loads(t) for t in texts] == json.loads(
+        json.dumps(explainer.explain_columns(transformed, columns))
+    )
