@@ -5,7 +5,7 @@ the prediction's own path; :func:`pipeline.explain.raw_node_view` supplies each 
 ``Explainer.explain_json`` writes the same explanations as JSON text, fast: the text around each
 row value on each leaf's path is built once, a request only gathers and joins pieces with numpy
 object arrays (measured: a Python loop over rows and steps cost 4x the prediction itself), and
-only rows lying between a rounded threshold and the exact one take the general path.
+a row value lying between a rounded threshold and the exact one is shown with the exact one.
 """
 
 import json
@@ -166,8 +166,8 @@ class Explainer:
 
     # ------------------------------------------------------------------ JSON text, fast
     def _prepare_json(self):
-        """Slot sources (raw columns, transformed columns) and the near-threshold intervals."""
-        numeric, opaque, near = set(), set(), {}
+        """The slot sources: the raw columns, then the transformed columns of unmapped splits."""
+        numeric, opaque = set(), set()
         for node in self.nodes:
             condition = node.condition
             if condition is None:
@@ -176,18 +176,9 @@ class Explainer:
                 opaque.add(int(self.estimator.tree_.feature[node.node]))
             elif condition.op == "<=":
                 numeric.add(condition.feature)
-                if condition.boundary != condition.value:
-                    low, high = sorted((condition.value, condition.boundary))
-                    near.setdefault(condition.feature, []).append((low, high))
         self._sources = [(name, name in numeric) for name in self.raw_columns]
         self._sources += [(("t", j), True) for j in sorted(opaque)]
         self._slot = {key: k for k, (key, _) in enumerate(self._sources)}
-        self._near = {}
-        for name, intervals in near.items():
-            intervals.sort()
-            lows = np.array([low for low, _ in intervals])
-            highs = np.maximum.accumulate(np.array([high for _, high in intervals]))
-            self._near[name] = (lows, highs)
 
     def _json_tables(self):
         """Per leaf and path position: the JSON text around the row value, the slot of the
@@ -201,6 +192,9 @@ class Explainer:
         missings = np.full(shape, "", dtype=object)
         slots = np.full(shape, len(self._sources), dtype=np.intp)  # the last: always ""
         ends = np.full(len(self.nodes), "", dtype=object)
+        exact_heads = np.full(shape, "", dtype=object)
+        lows = np.full(shape, np.inf)  # a row value in (low, high] needs the exact value
+        highs = np.full(shape, -np.inf)
         for leaf, (steps, leaf_info) in paths.items():
             for d, (feature, op, value, _, index, missing_note, note) in enumerate(steps):
                 start = '{"rules":[' if d == 0 else ","
@@ -223,33 +217,27 @@ class Explainer:
                 slots[leaf, d] = self._slot[feature if index is None else ("t", index)]
             leaf_text = ',"leaf":' + json.dumps(leaf_info, separators=_COMPACT) + "}"
             ends[leaf] = ("]" if steps else '{"rules":[]') + leaf_text
-        self._tables = (heads, tails, missings, slots, ends)
+        self._tables = (heads, tails, missings, slots, ends, exact_heads, lows, highs)
 
     def _encoded(self, transformed, columns, n_rows):
-        """Per slot source, each row's value as JSON text ("" when missing) and whether it is
-        missing, and the rows lying between a rounded threshold and its exact value (those
-        take the general path)."""
-        near_rows = np.zeros(n_rows, dtype=bool)
-        encoded, missing = [], []
+        """Per slot source: each row's value as JSON text ("" when missing), as a number (NaN
+        when missing or not a number), and whether it is missing; None when a value cannot be
+        read this way (the general path then explains the rows)."""
+        encoded, numbers, missing = [], [], []
         for key, numeric in self._sources:
             values = transformed[:, key[1]].tolist() if isinstance(key, tuple) else columns[key]
             if numeric:
                 try:
-                    numbers = np.asarray(values, dtype=np.float64)
+                    number = np.asarray(values, dtype=np.float64)
                 except (TypeError, ValueError):
-                    return None, None, None
-                near = self._near.get(key)
-                if near is not None:
-                    lows, highs = near
-                    at = np.searchsorted(lows, numbers, side="left") - 1  # lows < x
-                    near_rows |= (at >= 0) & (numbers <= highs[np.maximum(at, 0)])
+                    return None
                 if set(map(type, values)) <= _PLAIN_NUMBERS:
                     texts = list(map(repr, values))  # what json writes for int and float
                 else:
                     texts = json.dumps(values)[1:-1].split(", ")
                     if len(texts) != n_rows:
-                        return None, None, None
-                absent = np.isnan(numbers)
+                        return None
+                absent = np.isnan(number)
                 for row in np.flatnonzero(absent).tolist():
                     texts[row] = ""
             else:
@@ -259,43 +247,47 @@ class Explainer:
                         for v in set(values)
                     }
                 except TypeError:  # an unhashable value: the general path reads it
-                    return None, None, None
+                    return None
                 texts = list(map(memo.__getitem__, values))
                 gone = {v for v, text in memo.items() if text == ""}
                 if gone:
                     absent = np.fromiter(map(gone.__contains__, values), bool, count=n_rows)
                 else:
                     absent = np.zeros(n_rows, dtype=bool)
+                number = np.full(n_rows, np.nan)
             encoded.append(texts)
+            numbers.append(number)
             missing.append(absent)
-        return encoded, missing, near_rows
+        return encoded, numbers, missing
 
-    def _fill_json(self, texts, fast, leaf_of, encoded, missing):
-        """Write the JSON text of rows ``fast``: per row one join of pieces gathered with
-        numpy (head, value, tail per path step; the leaf's closing text)."""
-        heads, tails, missings, slots, ends = self._tables
-        n_sources, depth = len(self._sources), slots.shape[1]
-        values = np.empty((len(fast), n_sources + 1), dtype=object)
-        absent = np.zeros((len(fast), n_sources + 1), dtype=bool)
-        subset = len(fast) != len(texts)
-        for k, (column, gone) in enumerate(zip(encoded, missing)):
-            values[:, k] = [column[i] for i in fast.tolist()] if subset else column
-            absent[:, k] = gone[fast]
+    def _fill_json(self, leaves, encoded, numbers, missing):
+        """Every row's JSON text: one join per row of pieces gathered with numpy (head, value
+        and tail per path step, then the leaf's closing text)."""
+        heads, tails, missings, slots, ends, exact_heads, lows, highs = self._tables
+        n_rows, n_sources, depth = len(leaves), len(self._sources), slots.shape[1]
+        values = np.empty((n_rows, n_sources + 1), dtype=object)
+        for k, column in enumerate(encoded):
+            values[:, k] = column
         values[:, n_sources] = ""
-        where = slots[leaf_of]
-        rows = np.arange(len(fast))[:, None]
-        head, tail = heads[leaf_of], tails[leaf_of]
+        number = np.column_stack([*numbers, np.full(n_rows, np.nan)])
+        absent = np.column_stack([*missing, np.zeros(n_rows, dtype=bool)])
+        where = slots[leaves]
+        rows = np.arange(n_rows)[:, None]
+        head, tail = heads[leaves], tails[leaves]
+        x = number[rows, where]
+        near = (x > lows[leaves]) & (x <= highs[leaves])
+        if near.any():  # between the rounded and the exact threshold: show the exact one
+            head[near] = exact_heads[leaves][near]
         gone = absent[rows, where]
         if gone.any():  # a missing value: the step reads "is missing"
-            head[gone] = missings[leaf_of][gone]
+            head[gone] = missings[leaves][gone]
             tail[gone] = ""
-        pieces = np.empty((len(fast), 3 * depth + 1), dtype=object)
+        pieces = np.empty((n_rows, 3 * depth + 1), dtype=object)
         pieces[:, 0 : 3 * depth : 3] = head
         pieces[:, 1 : 3 * depth : 3] = values[rows, where]
         pieces[:, 2 : 3 * depth : 3] = tail
-        pieces[:, -1] = ends[leaf_of]
-        for row, parts in zip(fast.tolist(), pieces.tolist()):
-            texts[row] = "".join(parts)
+        pieces[:, -1] = ends[leaves]
+        return ["".join(parts) for parts in pieces.tolist()]
 
     def explain_json(self, transformed, columns):
         """The explanations of :meth:`explain_columns` as one compact JSON text per row."""
@@ -304,20 +296,13 @@ class Explainer:
             self._prepare_json()
             self._json_tables()
         leaves = self._leaves(transformed)
-        n_rows = len(leaves)
-        encoded, missing, general = self._encoded(transformed, columns, n_rows)
-        if encoded is None:  # values the fast path cannot read: the general path for all
-            encoded, missing, general = [], [], np.ones(n_rows, dtype=bool)
-        texts = [None] * n_rows
-        fast = np.flatnonzero(~general)
-        if fast.size:
-            self._fill_json(texts, fast, leaves[fast], encoded, missing)
-        slow = np.flatnonzero(general)
-        if slow.size:
-            subset = {name: [values[i] for i in slow] for name, values in columns.items()}
-            for row, explanation in zip(slow, self.explain_columns(transformed[slow], subset)):
-                texts[row] = json.dumps(explanation, separators=_COMPACT)
-        return texts
+        encoded = self._encoded(transformed, columns, len(leaves))
+        if encoded is None:  # values the table path cannot read
+            return [
+                json.dumps(e, separators=_COMPACT)
+                for e in self.explain_columns(transformed, columns)
+            ]
+        return self._fill_json(np.asarray(leaves, dtype=np.intp), *encoded)
 
     def explain(self, X):
         """Explanations of the rows of ``X`` (the pipeline's raw input)."""
