@@ -4,7 +4,6 @@ The number of threads used by ``fit`` and ``predict`` is numba's (``numba.set_nu
 the ``NUMBA_NUM_THREADS`` environment variable); small data is always handled on one thread.
 """
 
-import math
 import numbers
 import warnings
 import weakref
@@ -12,9 +11,8 @@ import weakref
 import numba
 import numpy as np
 
-from tree import _small
 from tree._base import TreeEstimatorBase
-from tree._builder import build_best_first, build_depth_first, workspace
+from tree._bundles import BY_CLASS, PER_SAMPLE, UNIT
 from tree._checks import (
     check_classification_y,
     check_is_fitted,
@@ -24,22 +22,17 @@ from tree._checks import (
     check_X,
     feature_names_of,
 )
-from tree._criterion import CRITERIA, ENTROPY, MSE, xlogx_table
-from tree._grow import ThreadedBuild
+from tree._fit import grow_tree
 from tree._params import (
     RANDOM_STATE,
     InstanceOf,
     Interval,
     NoneOk,
     Options,
-    check_random_state,
     validate_params,
 )
 from tree._predict import apply_records, decision_path_arrays, pack_tree
-from tree._presort import presort
 from tree._prune import prune_tree, pruning_path
-from tree._splitter import BY_CLASS, PER_SAMPLE, UNIT
-from tree._tree import Tree
 
 PARALLEL_MIN_CELLS = 200_000  # n_samples * n_features from which fit uses every thread
 # packed prediction records per fitted Tree object, built on first use
@@ -104,7 +97,8 @@ class _BaseDecisionTree(TreeEstimatorBase):
                 wmode, weights = PER_SAMPLE, np.ascontiguousarray(full)
         class_w = np.ones(n_stats) if class_w is None else class_w
 
-        tree = self._grow(
+        tree = grow_tree(
+            self,
             X32,
             y_enc,
             n_stats,
@@ -146,101 +140,6 @@ class _BaseDecisionTree(TreeEstimatorBase):
                 )
             return int(mf)
         return max(1, int(mf * n_features))
-
-    def _grow(
-        self,
-        X32,
-        y_enc,
-        n_classes,
-        wmode,
-        class_w,
-        weights,
-        w_total,
-        min_weight_leaf,
-        max_features,
-        n_samples_total,
-    ):
-        n, d = X32.shape
-        if isinstance(self.min_samples_leaf, numbers.Integral):
-            min_samples_leaf = int(self.min_samples_leaf)
-        else:
-            min_samples_leaf = int(math.ceil(self.min_samples_leaf * n_samples_total))
-        if isinstance(self.min_samples_split, numbers.Integral):
-            min_samples_split = int(self.min_samples_split)
-        else:
-            min_samples_split = max(2, int(math.ceil(self.min_samples_split * n_samples_total)))
-        min_samples_split = max(min_samples_split, 2 * min_samples_leaf)
-        max_depth = np.iinfo(np.int32).max if self.max_depth is None else int(self.max_depth)
-
-        crit = CRITERIA[self.criterion]
-        random_mode = self.splitter == "random"
-        rng = check_random_state(self.random_state)
-        seed = np.array([0, rng.randint(np.iinfo(np.int32).max)], dtype=np.uint64)
-        use_table = crit == ENTROPY and wmode == UNIT
-        table = xlogx_table(n) if use_table else np.zeros(1)
-
-        n_threads = numba.get_num_threads()
-        use_parallel = n_threads > 1 and n * d >= PARALLEL_MIN_CELLS
-        regression = crit >= MSE
-        n_values = 1 if regression else n_classes
-        if regression:
-            label_dtype = np.float64  # the kernels carry y itself beside each feature
-        else:
-            label_dtype = np.uint8 if n_classes <= 256 else np.int32
-        labels = y_enc.astype(label_dtype)
-        order, values, sorted_labels = presort(X32, labels, n_threads if use_parallel else 1)
-        common = (
-            order,
-            values,
-            sorted_labels,
-            wmode,
-            class_w,
-            weights,
-            w_total,
-            n_classes,
-            crit,
-            random_mode,
-            max_features,
-            min_samples_split,
-            min_samples_leaf,
-            float(min_weight_leaf),
-            max_depth,
-            float(self.min_impurity_decrease),
-            np.int64(_small.SMALL_NODE),  # read at fit time: the tests set it to 0
-        )
-        if self.max_leaf_nodes is None and use_parallel:
-            # the top levels node by node with the features split between threads, then the
-            # subtrees below `defer_below` samples concurrently
-            defer_below = max(n // (8 * n_threads), 2_000)
-            build = ThreadedBuild(common, table, use_table, seed, n_threads)
-            cols_i, cols_f, node_v, depth = build.run(defer_below)
-        else:
-            scratch = workspace(n, d, n_classes, 1, label_dtype)
-            if self.max_leaf_nodes is None:
-                node_i, node_f, node_v, depth = build_depth_first(
-                    *common, table, use_table, seed, *scratch, 0, n, 0, np.inf
-                )
-                node_v = node_v.copy()  # not a view keeping the spare rows
-            else:
-                node_i, node_f, node_v, _, depth = build_best_first(
-                    *common, int(self.max_leaf_nodes), table, use_table, seed, *scratch
-                )
-            cols_i, cols_f = node_i.T, node_f.T
-        node_count = node_v.shape[0]
-        tree = Tree(d, np.array([n_values]), 1)
-        # copies of the rows of column-major arrays, views of the column-major ones
-        tree.children_left = np.ascontiguousarray(cols_i[0])
-        tree.children_right = np.ascontiguousarray(cols_i[1])
-        tree.feature = np.ascontiguousarray(cols_i[2])
-        tree.n_node_samples = np.ascontiguousarray(cols_i[3])
-        tree.missing_go_to_left = cols_i[4].astype(np.uint8)
-        tree.threshold = np.ascontiguousarray(cols_f[0])
-        tree.impurity = np.ascontiguousarray(cols_f[1])
-        tree.weighted_n_node_samples = np.ascontiguousarray(cols_f[2])
-        tree.value = node_v.reshape(node_count, 1, n_values)
-        tree.node_count = int(node_count)
-        tree.max_depth = int(depth)
-        return tree
 
     # -- prediction ----------------------------------------------------------------------------
 
