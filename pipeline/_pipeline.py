@@ -390,6 +390,32 @@ class Pipeline(_StepsMixin, BaseEstimator):
                 reraise_with_context(exc, f"Pipeline step {name!r} ({type(est).__name__})")
         return np.asarray(names, dtype=object)
 
+    # ------------------------------------------------------------------ explanations
+    def raw_node_view(self):
+        """The final tree's nodes with each split in the raw input's units.
+
+        See :func:`pipeline.explain.raw_node_view`; the tree exports and plots use it when
+        given a pipeline.
+        """
+        from pipeline.explain_rows import explainer_for
+
+        self._check_fitted_for_inference()
+        return explainer_for(self).nodes
+
+    def explain(self, X):
+        """Per row of ``X``, the root-to-leaf rule path in raw units and the leaf reached.
+
+        Returns
+        -------
+        list of dict
+            ``{"rules": [{"feature", "op", "value", "row_value"}, ...], "leaf": {"node",
+            "samples", "distribution" (classifier) or "value"}}`` per row.
+        """
+        from pipeline.explain_rows import explainer_for
+
+        self._check_fitted_for_inference()
+        return explainer_for(self).explain(X)
+
     # ------------------------------------------------------------------ attributes
     @property
     def classes_(self):

@@ -7,7 +7,8 @@ from tree._tree import Tree
 from tree._version import __version__
 from tree.export import export_graphviz, export_text
 from tree.io import load, save
-from tree.plotting import plot_decision_boundary, plot_decision_path, plot_tree
+from tree.node_plots import plot_decision_path, plot_tree
+from tree.region_plots import plot_decision_boundary
 
 __all__ = [
     "DecisionTree",

@@ -3,6 +3,12 @@
 Both reproduce scikit-learn's formats character for character, so material written for
 scikit-learn's trees reads the same with ours. They read only the fitted attributes (``tree_``,
 ``classes_``, ``n_features_in_``, ``criterion``), so they also accept scikit-learn's trees.
+
+Both (and the plots) also accept a fitted pipeline ending in a tree: any object with ``steps``
+and a ``raw_node_view()`` method (``pipeline.Pipeline`` has one) returning, per node, an object
+whose ``condition`` (None at a leaf) offers ``text(left, precision)``. The tests are then written
+on the pipeline's raw input columns (``age <= 28.50``, ``sex == Male``, ``education in {...}``).
+This package does not import ``pipeline``: the protocol is duck-typed.
 """
 
 import io
@@ -27,6 +33,29 @@ def fitted_tree(model):
             "appropriate arguments before exporting or plotting it."
         )
     return tree_
+
+
+def rule_source(model, feature_names=None):
+    """``(tree, raw nodes)`` for a pipeline offering ``raw_node_view()``, else ``(model, None)``."""
+    view = getattr(model, "raw_node_view", None)
+    steps = getattr(model, "steps", None)
+    if not (callable(view) and steps):
+        return model, None
+    estimator = steps[-1][1]
+    fitted_tree(estimator)
+    if feature_names is not None:
+        raise ValueError(
+            "feature_names cannot be given with a pipeline: its splits are written on the "
+            "pipeline's own input columns. Pass the tree (pipeline[-1]) to name its features."
+        )
+    return estimator, view()
+
+
+def default_feature_names(model, feature_names):
+    """``feature_names``, else the model's ``feature_names_in_`` as str (else None)."""
+    if feature_names is None and hasattr(model, "feature_names_in_"):
+        return [str(name) for name in model.feature_names_in_]
+    return feature_names
 
 
 def is_classifier(model):
@@ -119,10 +148,10 @@ def export_text(
 
     Parameters
     ----------
-    model : DecisionTree or DecisionTreeRegressor
-        The fitted tree.
+    model : DecisionTree, DecisionTreeRegressor or fitted Pipeline ending in one
+        The fitted tree; a pipeline's splits are written on its raw input columns.
     feature_names : sequence of str, optional
-        One name per feature; default ``feature_0``, ``feature_1``, ...
+        One name per feature; default ``feature_0``, ``feature_1``, ... (not with a pipeline).
     class_names : sequence, optional
         One name per class in ``classes_`` order; default the classes themselves.
     show_weights : bool, default False
@@ -138,6 +167,7 @@ def export_text(
     -------
     str
     """
+    model, rules = rule_source(model, feature_names)
     tree_ = fitted_tree(model)
     feature_names = check_feature_names(model, feature_names)
     class_names = check_class_names(model, class_names, allow_true=False)
@@ -165,8 +195,11 @@ def export_text(
         indent = ("|" + " " * spacing) * depth
         indent = indent[:-spacing] + "-" * spacing
         if kind == "right":  # the "greater than" line, written once the left branch is done
-            name, threshold = _split_text(tree_, node, feature_names, decimals)
-            out.write(f"{indent} {name} >  {threshold}\n")
+            if rules is not None:
+                out.write(f"{indent} {rules[node].condition.text(False, decimals)}\n")
+            else:
+                name, threshold = _split_text(tree_, node, feature_names, decimals)
+                out.write(f"{indent} {name} >  {threshold}\n")
             stack.append(("node", int(tree_.children_right[node]), depth + 1))
             continue
         is_leaf = tree_.children_left[node] == TREE_LEAF
@@ -178,6 +211,10 @@ def export_text(
                 out.write(f"{indent}{leaf_text(node)}\n")
         elif is_leaf:
             out.write(f"{indent}{leaf_text(node)}\n")
+        elif rules is not None:
+            out.write(f"{indent} {rules[node].condition.text(True, decimals)}\n")
+            stack.append(("right", node, depth))
+            stack.append(("node", int(tree_.children_left[node]), depth + 1))
         else:
             name, threshold = _split_text(tree_, node, feature_names, decimals)
             out.write(f"{indent} {name} <= {threshold}\n")
@@ -239,6 +276,7 @@ class NodeStyle:
         proportion=False,
         precision=3,
         escape=None,
+        rules=None,
     ):
         if label not in ("all", "root", "none"):
             raise ValueError(f"label must be 'all', 'root' or 'none', got {label!r}.")
@@ -256,6 +294,7 @@ class NodeStyle:
         self.proportion = bool(proportion)
         self.precision = check_int("precision", precision)
         self.escape = escape or (lambda text: text)
+        self.rules = rules
         self.n_classes = int(np.asarray(self.tree.n_classes).reshape(-1)[0])
         self._palette = color_palette(self.n_classes)
         values = self.tree.value[: self.tree.node_count]
@@ -270,6 +309,14 @@ class NodeStyle:
         sub_open, sub_close = self.marks[1], self.marks[2]
         return f"x{sub_open}{feature}{sub_close}"
 
+    def split_text(self, node):
+        """The test sending a sample left, e.g. ``x[2] <= 0.5`` or (pipeline) ``sex == Male``."""
+        if self.rules is not None:
+            text = self.rules[node].condition.text(True, self.precision)
+            return self.escape(text).replace("<=", self.marks[3])
+        threshold = round(self.tree.threshold[node], self.precision)
+        return f"{self.feature_name(node)} {self.marks[3]} {threshold}"
+
     def text(self, node):
         tree_, marks = self.tree, self.marks
         newline = marks[4]
@@ -278,8 +325,7 @@ class NodeStyle:
         if self.node_ids:
             parts.append(("node " if labels else "") + f"{marks[0]}{node}")
         if tree_.children_left[node] != TREE_LEAF:
-            threshold = round(tree_.threshold[node], self.precision)
-            parts.append(f"{self.feature_name(node)} {marks[3]} {threshold}")
+            parts.append(self.split_text(node))
         if self.impurity:
             criterion = self.criterion if isinstance(self.criterion, str) else "impurity"
             impurity = round(tree_.impurity[node], self.precision)
@@ -368,8 +414,8 @@ def export_graphviz(
 
     Parameters
     ----------
-    model : DecisionTree or DecisionTreeRegressor
-        The fitted tree.
+    model : DecisionTree, DecisionTreeRegressor or fitted Pipeline ending in one
+        The fitted tree; a pipeline's splits are written on its raw input columns.
     out_file : str, path or file object, optional
         Where to write; when None the DOT text is returned.
     feature_names : sequence of str, optional
@@ -399,6 +445,9 @@ def export_graphviz(
         marks = ("&#35;", "<SUB>", "</SUB>", "&le;", "<br/>", ">", "<")
     else:
         marks = ("#", "[", "]", "<=", "\\n", '"', '"')
+    model, rules = rule_source(model, feature_names)
+    if rules is not None and class_names is None and is_classifier(model):
+        class_names = [str(name) for name in model.classes_]
     style = NodeStyle(
         model,
         marks,
@@ -410,6 +459,7 @@ def export_graphviz(
         proportion=proportion,
         precision=precision,
         escape=lambda text: text.replace('"', r"\""),
+        rules=rules,
     )
     max_depth = check_int("max_depth", max_depth, allow_none=True)
     if not isinstance(fontname, str):

@@ -206,7 +206,9 @@ for gate, bound in gates.items():
 
 # %% [markdown]
 # And the plots `evaluate` drew: the confusion matrix, the ROC and precision-recall curves, and
-# the top of the tree.
+# the top of the tree. The tree is drawn through the pipeline, so its splits read on the raw
+# columns in their own units (an age in years, `marital_status != Married-civ-spouse`) rather
+# than on the scaled and one-hot columns the tree itself sees.
 
 # %%
 def show_images(paths, figsize):

@@ -88,7 +88,8 @@ def create_app(model, *, max_body_bytes=DEFAULT_MAX_BODY_BYTES, max_rows=DEFAULT
     )
     async def invocations(request: Request):
         """MLflow's scoring protocol: dataframe_split / dataframe_records / instances / inputs
-        JSON, text/csv or Parquet; `?proba=true` or `params.proba` adds class probabilities.
+        JSON, text/csv or Parquet; `?proba=true` or `params.proba` adds class probabilities;
+        `?explain=true` or `params.explain` adds each row's rule path in raw units.
 
         (Served by a plain ASGI handler in front of the router; this route documents it.)
         """
@@ -152,11 +153,12 @@ class _Invocations:
         try:
             columns, params, is_text = parse_request(body, content_type, self.max_rows)
             proba = _query_flag(query_string, "proba") or params.get("proba", False)
+            explain = _query_flag(query_string, "explain") or params.get("explain", False)
             _check_rows(columns, self.max_rows)
             if is_text:
                 columns = self.signature.parse_text_columns(columns)
             columns = self.signature.validate_columns(columns)
-            return 200, _score(self.loaded, columns, proba)
+            return 200, _score(self.loaded, columns, proba, explain)
         except RequestError as exc:
             return exc.status_code, _error_body(exc)
         except Exception:  # never let a request take the server down
@@ -220,13 +222,19 @@ async def _receive_body(receive, limit):
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def _score(loaded, columns, proba):
-    predictions, probabilities = loaded.predict_columns(columns, proba)
+def _score(loaded, columns, proba, explain=False):
+    if explain:
+        from pipeline.serving import explain as explaining
+
+        predictions, probabilities, texts = explaining.predict_and_explain(loaded, columns, proba)
+    else:
+        predictions, probabilities = loaded.predict_columns(columns, proba)
     payload = {"predictions": predictions.tolist()}
     if probabilities is not None:
         payload["probabilities"] = probabilities.tolist()
         payload["classes"] = loaded.classes.tolist()
-    return json.dumps(payload, separators=(",", ":")).encode()
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    return explaining.append_explanations(body, texts) if explain else body
 
 
 async def _score_async(loaded, columns, proba):

@@ -40,7 +40,14 @@ def file_format(path):
 
 
 def predict_file(
-    model, input_path, output_path, *, proba=False, chunksize=DEFAULT_CHUNKSIZE, progress=None
+    model,
+    input_path,
+    output_path,
+    *,
+    proba=False,
+    chunksize=DEFAULT_CHUNKSIZE,
+    progress=None,
+    explain=False,
 ):
     """Score a CSV or Parquet file chunk by chunk and write the predictions atomically.
 
@@ -56,6 +63,8 @@ def predict_file(
         Rows per chunk; memory grows with it, not with the file.
     progress : bool or None, default None
         Print progress to stderr; None prints only when stderr is a terminal.
+    explain : bool, default False
+        Also write an ``explanation`` column: each row's rule path in raw units as JSON.
 
     Returns
     -------
@@ -91,7 +100,7 @@ def predict_file(
         for chunk in chunks:
             if len(chunk) == 0:
                 continue
-            out = score_frame(loaded, chunk, proba=proba)
+            out = score_frame(loaded, chunk, proba=proba, explain=explain)
             writer.write(out)
             n_rows += len(out)
             if meter:
@@ -110,23 +119,29 @@ def predict_file(
     return n_rows
 
 
-def score_frame(loaded, frame, proba=False):
+def score_frame(loaded, frame, proba=False, explain=False):
     """Predictions (and probabilities) for one DataFrame chunk, as a DataFrame.
 
     The chunk is scored in slices of ``SCORING_ROWS`` rows: the numeric matrix of a slice (one
     column per one-hot category) is far bigger than the slice's text, so this bounds memory.
     """
     loaded.signature.check_names(frame.columns)
-    parts = []
+    parts, texts = [], []
     for start in range(0, len(frame), SCORING_ROWS):
         columns = frame_to_columns(loaded.signature, frame.iloc[start : start + SCORING_ROWS])
         parts.append(loaded.predict_columns(columns, proba))
+        if explain:
+            from pipeline.serving.explain import explanation_texts
+
+            texts.extend(explanation_texts(loaded, columns))
     predictions = np.concatenate([p[0] for p in parts])
     probabilities = np.concatenate([p[1] for p in parts]) if proba else None
     out = {"prediction": predictions}
     if probabilities is not None:
         for j, cls in enumerate(loaded.classes.tolist()):
             out[f"proba_{cls}"] = probabilities[:, j]
+    if explain:
+        out["explanation"] = texts
     return pd.DataFrame(out)
 
 

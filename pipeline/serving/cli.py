@@ -31,6 +31,11 @@ def register(subparsers):
     predict.add_argument("--output", required=True, help="output .csv/.parquet (dask: a folder)")
     predict.add_argument("--proba", action="store_true", help="add one proba_<class> column each")
     predict.add_argument(
+        "--explain",
+        action="store_true",
+        help="add an 'explanation' column: each row's rule path in raw units, as JSON",
+    )
+    predict.add_argument(
         "--chunksize", type=_positive_int, default=50_000, help="rows read per chunk"
     )
     predict.add_argument("--engine", choices=("local", "dask"), default="local")
@@ -83,6 +88,8 @@ def run_predict(args):
     try:
         args.model = resolve_model_path(args.model, args.artifacts)
         if args.engine == "dask":
+            if args.explain:
+                return _fail("predict", "--explain works with --engine local only")
             n_rows = batch.predict_partitions(
                 args.model, args.input, args.output, proba=args.proba, scheduler=args.scheduler
             )
@@ -96,6 +103,7 @@ def run_predict(args):
                 proba=args.proba,
                 chunksize=args.chunksize,
                 progress=args.progress,
+                explain=args.explain,
             )
     except (ModelLoadError, RequestError, ValueError, FileNotFoundError, ImportError) as exc:
         return _fail("predict", exc)

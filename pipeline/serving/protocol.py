@@ -17,7 +17,7 @@ CONTENT_TYPE_JSON = "application/json"
 CONTENT_TYPE_CSV = "text/csv"
 CONTENT_TYPE_PARQUET = "application/vnd.apache.parquet"
 CONTENT_TYPES = (CONTENT_TYPE_JSON, CONTENT_TYPE_CSV, CONTENT_TYPE_PARQUET)
-KNOWN_PARAMS = {"proba": bool}
+KNOWN_PARAMS = {"proba": bool, "explain": bool}
 PARQUET_MAX_EXPANSION = 50
 
 
@@ -117,7 +117,7 @@ def parse_json(body):
 
 
 def parse_params(params):
-    """Validate the ``params`` object (currently only ``proba``: bool)."""
+    """Validate the ``params`` object (``proba`` and ``explain``: bool)."""
     if params is None:
         return {}
     if not isinstance(params, dict):

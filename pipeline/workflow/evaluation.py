@@ -116,10 +116,11 @@ def write_plots(
             from tree.plotting import plot_tree
 
         fig, ax = _figure(16, 8)
+        raw_units = hasattr(model, "raw_node_view")  # a pipeline: splits on the raw columns
         plot_tree(
-            final_estimator(model),
+            model if raw_units else final_estimator(model),
             max_depth=tree_max_depth,
-            feature_names=feature_names,
+            feature_names=None if raw_units else feature_names,
             class_names=arrays["classes"],
             filled=True,
             ax=ax,
