@@ -222,7 +222,6 @@ def load_model(folder):
         The fitted pipeline and the parsed ``MLmodel``.
     """
     from pipeline import persist
-
     from pipeline.workflow.threshold import check_model_json, decision_of
 
     description = read_mlmodel(folder)

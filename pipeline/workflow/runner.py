@@ -404,7 +404,9 @@ class Runner:
             outputs={n: a.ref for n, a in outputs.items()},
             metrics=meta.get("metrics", {}),
             # what a step records about how it worked (e.g. train: the tree parameters used)
-            details=next((a.metadata["details"] for a in outputs.values() if "details" in a.metadata), {}),
+            details=next(
+                (a.metadata["details"] for a in outputs.values() if "details" in a.metadata), {}
+            ),
         )
 
     def _copy_reports(self, name, record, outputs):

@@ -1,4 +1,4 @@
-"""The model's decision threshold: chosen after training, stored with the export, applied on predict.
+"""The decision threshold: chosen after training, stored with the export, applied on predict.
 
 A binary classifier predicts the positive class when its probability is ``>= threshold``
 (:func:`metrics.best_threshold`'s rule); the probabilities themselves never change. The threshold
@@ -39,7 +39,7 @@ def parse_objective(value, key="model.threshold.objective"):
         return value
     if isinstance(value, Real) and not isinstance(value, bool):
         if not 0.0 <= float(value) <= 1.0:
-            raise ConfigError(f"config key '{key}': a fixed threshold must be in [0, 1], got {value}")
+            raise ConfigError(f"config key '{key}': a fixed threshold lies in [0, 1], not {value}")
         return float(value)
     if isinstance(value, list | tuple) and len(value) == 2 and value[0] in ("fbeta", "cost"):
         kind, parameter = value
@@ -49,7 +49,7 @@ def parse_objective(value, key="model.threshold.objective"):
                 or not isinstance(parameter, Real)
                 or not (0 < parameter < math.inf)
             ):
-                raise ConfigError(f"config key '{key}': beta must be a number > 0, got {parameter!r}")
+                raise ConfigError(f"config key '{key}': beta must be > 0, got {parameter!r}")
             return ["fbeta", float(parameter)]
         rows = parameter if isinstance(parameter, list | tuple) else []
         ok = len(rows) == 2 and all(

@@ -185,11 +185,9 @@ def search(
         folds = transformed_folds(
             build_preprocessor, X.iloc[rows], y[rows], make_folds(y[rows], cv, seed)
         )
-        tasks = [(c, f) for c in alive for f in range(len(folds))]
+        tasks = [(candidates[c], fold) for c in alive for fold in folds]
         scores = run_tasks(
-            lambda task: fit_score(
-                make_tree(base_params, candidates[task[0]], seed), folds[task[1]], scorer
-            ),
+            lambda task: fit_score(make_tree(base_params, task[0], seed), task[1], scorer),
             tasks,
             n_jobs,
         )

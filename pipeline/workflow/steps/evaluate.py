@@ -1,12 +1,13 @@
-"""Step 6, ``evaluate``: score the exported model on the test split, then apply the gates.
+"""Step 7, ``evaluate``: score the exported model on the test split, then apply the gates.
 
 The labels are decided at the model's exported threshold (the most probable class for a model
 without one); ``metrics.json`` also holds the threshold metrics at 0.5 (``at_default_threshold``)
-and the ROC and PR plots mark the threshold. The model is loaded from the ``model_export`` folder through the same loader serving uses
-(:func:`pipeline.workflow.export.load_model`, i.e. :func:`pipeline.persist.load` after the format
-check). The ``evaluation`` artifact holds ``metrics.json`` and the plots. The gates
-(``gates.min_roc_auc``, ...) are checked after the step, also when it was cached: a failed gate
-raises :class:`GateError`, so ``cartflow run`` exits non-zero.
+and the ROC and PR plots mark the threshold. The model is loaded from the ``model_export``
+folder through the same loader serving uses (:func:`pipeline.workflow.export.load_model`, i.e.
+:func:`pipeline.persist.load` after the format check). The ``evaluation`` artifact holds
+``metrics.json`` and the plots. The gates (``gates.min_roc_auc``, ...; on the decisions at the
+model's threshold) are checked after the step, also when it was cached: a failed gate raises
+:class:`GateError`, so ``cartflow run`` exits non-zero.
 """
 
 import json
