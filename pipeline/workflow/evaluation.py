@@ -106,7 +106,7 @@ def score_proba(y_true, proba, classes, positive_class, threshold=None):
         log_loss=_round(m.log_loss(y_true, proba, labels=classes)),
         n_samples=int(len(y_true)),
         positive_class=positive_class,
-        threshold=None if threshold is None else _round(threshold),
+        threshold=None if threshold is None else float(threshold),
         at_default_threshold=_threshold_metrics(y_true, y_default, classes, positive_class),
     )
     arrays = {
