@@ -83,16 +83,18 @@ print(yaml.safe_dump({"tree": config["model"]["tree"], "gates": config["gates"]}
 # | preprocess | `raw_data` | `preprocessed_data` (clean text, no duplicates) |
 # | check_data | `preprocessed_data`, `reference_data` | `data_check` (schema, ranges, KS tests) |
 # | segregate | `preprocessed_data` | `train_data`, `test_data` (stratified) |
-# | train | `train_data` | `model_export`, `validation` |
+# | tune | `train_data` | `tuning` (cross-validated search of the tree's parameters) |
+# | train | `train_data`, `tuning` | `model_export`, `validation` |
 # | evaluate | `model_export`, `test_data` | `evaluation` (metrics, plots, gates) |
 
 # %%
-for step in ["download", "preprocess", "check_data", "segregate"]:
+for step in ["download", "preprocess", "check_data", "segregate", "tune"]:
     print(step_summaries(cartflow("step", step, show=False)))
 
 # %% [markdown]
-# `train` fits the pipeline of notebook 03 on part of `train_data`, scores it on the rest (the
-# validation data) and exports it; `evaluate` then scores the export on the test data:
+# `train` fits the pipeline of notebook 03 with the tuned parameters on `train_data`, chooses its
+# decision threshold on out-of-fold predictions and exports it; `evaluate` then scores the export
+# on the test data:
 
 # %%
 cartflow("step", "train")
@@ -111,8 +113,8 @@ print(f"\nsecond run: {time.perf_counter() - start:.1f} s")
 
 # %% [markdown]
 # Now change one parameter of the model, a shallower tree, on the command line. The data steps
-# keep their cached outputs; `train` and `evaluate` run again and write *new versions* of their
-# artifacts (`model_export:v1`, `evaluation:v1`, ...), which become `latest`.
+# keep their cached outputs; `tune`, `train` and `evaluate` run again and write *new versions* of
+# their artifacts (`model_export:v1`, `evaluation:v1`, ...), which become `latest`.
 
 # %%
 print(step_summaries(cartflow("run", "model.tree.max_depth=6", show=False)))
