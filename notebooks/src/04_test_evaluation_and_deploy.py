@@ -151,11 +151,11 @@ def lineage_edges(node, edges):
 
 
 edges = lineage_edges(store.lineage("evaluation:latest"), set())
-place = {"raw_data": (0, 0), "preprocessed_data": (1, 0), "train_data": (2, 0.6),
-         "test_data": (2, -0.6), "model_export": (3, 0.6), "evaluation": (4, 0)}
+place = {"raw_data": (0, 0), "preprocessed_data": (1, 0), "train_data": (2, 0.5),
+         "test_data": (2, -0.6), "tuning": (3, 0.9), "model_export": (4, 0.5), "evaluation": (5, 0)}
 position = {ref: place[ref.split(":")[0]] for edge in edges for ref in edge}
-fig, ax = plt.subplots(figsize=(10, 2.6))
-ax.set(xlim=(-0.6, 4.6), ylim=(-1.1, 1.1))
+fig, ax = plt.subplots(figsize=(12, 2.6))
+ax.set(xlim=(-0.6, 5.6), ylim=(-1.1, 1.3))
 ax.axis("off")
 boxes = {}
 for ref, (x, y) in position.items():
