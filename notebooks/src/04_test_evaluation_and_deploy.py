@@ -83,16 +83,18 @@ print(yaml.safe_dump({"tree": config["model"]["tree"], "gates": config["gates"]}
 # | preprocess | `raw_data` | `preprocessed_data` (clean text, no duplicates) |
 # | check_data | `preprocessed_data`, `reference_data` | `data_check` (schema, ranges, KS tests) |
 # | segregate | `preprocessed_data` | `train_data`, `test_data` (stratified) |
-# | train | `train_data` | `model_export`, `validation` |
+# | tune | `train_data` | `tuning` (cross-validated search of the tree's parameters) |
+# | train | `train_data`, `tuning` | `model_export`, `validation` |
 # | evaluate | `model_export`, `test_data` | `evaluation` (metrics, plots, gates) |
 
 # %%
-for step in ["download", "preprocess", "check_data", "segregate"]:
+for step in ["download", "preprocess", "check_data", "segregate", "tune"]:
     print(step_summaries(cartflow("step", step, show=False)))
 
 # %% [markdown]
-# `train` fits the pipeline of notebook 03 on part of `train_data`, scores it on the rest (the
-# validation data) and exports it; `evaluate` then scores the export on the test data:
+# `train` fits the pipeline of notebook 03 with the tuned parameters on `train_data`, chooses its
+# decision threshold on out-of-fold predictions and exports it; `evaluate` then scores the export
+# on the test data:
 
 # %%
 cartflow("step", "train")
@@ -111,8 +113,8 @@ print(f"\nsecond run: {time.perf_counter() - start:.1f} s")
 
 # %% [markdown]
 # Now change one parameter of the model, a shallower tree, on the command line. The data steps
-# keep their cached outputs; `train` and `evaluate` run again and write *new versions* of their
-# artifacts (`model_export:v1`, `evaluation:v1`, ...), which become `latest`.
+# keep their cached outputs; `tune`, `train` and `evaluate` run again and write *new versions* of
+# their artifacts (`model_export:v1`, `evaluation:v1`, ...), which become `latest`.
 
 # %%
 print(step_summaries(cartflow("run", "model.tree.max_depth=6", show=False)))
@@ -149,11 +151,11 @@ def lineage_edges(node, edges):
 
 
 edges = lineage_edges(store.lineage("evaluation:latest"), set())
-place = {"raw_data": (0, 0), "preprocessed_data": (1, 0), "train_data": (2, 0.6),
-         "test_data": (2, -0.6), "model_export": (3, 0.6), "evaluation": (4, 0)}
+place = {"raw_data": (0, 0), "preprocessed_data": (1, 0), "train_data": (2, 0.5),
+         "test_data": (2, -0.6), "tuning": (3, 0.9), "model_export": (4, 0.5), "evaluation": (5, 0)}
 position = {ref: place[ref.split(":")[0]] for edge in edges for ref in edge}
-fig, ax = plt.subplots(figsize=(10, 2.6))
-ax.set(xlim=(-0.6, 4.6), ylim=(-1.1, 1.1))
+fig, ax = plt.subplots(figsize=(12, 2.6))
+ax.set(xlim=(-0.6, 5.6), ylim=(-1.1, 1.3))
 ax.axis("off")
 boxes = {}
 for ref, (x, y) in position.items():

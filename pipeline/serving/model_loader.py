@@ -38,10 +38,17 @@ class LoadedModel:
     input_example : dict, optional
         Columns of the example rows, validated against the signature.
     path : pathlib.Path, optional
+    decision : dict, optional
+        The exported decision threshold (``threshold`` and the ``positive_class``): predictions
+        are the positive class where its probability is ``>= threshold``. None: the model's own
+        ``predict`` (the most probable class), as for models exported before thresholds.
     """
 
-    def __init__(self, model, signature, metadata=None, input_example=None, path=None):
+    def __init__(
+        self, model, signature, metadata=None, input_example=None, path=None, decision=None
+    ):
         self.model = model
+        self.decision = dict(decision) if decision else None
         self.signature = signature
         self.metadata = dict(metadata or {})
         self.input_example = input_example
@@ -91,7 +98,11 @@ class LoadedModel:
         try:
             if self.is_classifier:
                 probabilities = np.asarray(self.model.predict_proba(frame))
-                predictions = np.asarray(self.model.predict(frame))
+                predictions = (
+                    np.asarray(self.model.predict(frame))
+                    if self.decision is None
+                    else self._decide(probabilities)
+                )
             else:
                 probabilities, predictions = None, np.asarray(self.model.predict(frame))
         except (ValueError, TypeError, KeyError) as exc:
@@ -103,8 +114,21 @@ class LoadedModel:
         if not self.is_classifier:
             return np.asarray(final.predict(X)), None
         probabilities = np.asarray(final.predict_proba(X))
-        predictions = self.classes.take(np.argmax(probabilities, axis=1))
+        if self.decision is None:
+            predictions = self.classes.take(np.argmax(probabilities, axis=1))
+        else:
+            predictions = self._decide(probabilities)
         return predictions, (probabilities if proba else None)
+
+    def _decide(self, probabilities):
+        from pipeline.workflow.threshold import predict_labels
+
+        return predict_labels(
+            probabilities,
+            self.classes,
+            self.decision["positive_class"],
+            self.decision["threshold"],
+        )
 
     def _check_fast_path(self, example):
         """Disable the fast path if it disagrees with the model on the input example."""
@@ -135,6 +159,7 @@ class LoadedModel:
 
         info = {"cartflow_version": __version__}
         info.update({f"model_{k}": self.metadata.get(k) for k in METADATA_KEYS})
+        info["model_decision_threshold"] = self.decision["threshold"] if self.decision else None
         return info
 
     def example_records(self):
@@ -188,8 +213,9 @@ def load_model(path):
             f"model was fitted on {list(names_in)}"
         )
     example = _read_input_example(path, signature)
+    decision = _read_decision(mlmodel, path)
     try:
-        return LoadedModel(model, signature, _read_metadata(mlmodel), example, path)
+        return LoadedModel(model, signature, _read_metadata(mlmodel), example, path, decision)
     except RequestError as exc:
         raise ModelLoadError(
             f"the model in {str(path)!r} cannot score its own input example: {exc}"
@@ -261,6 +287,27 @@ def _check_format(mlmodel, path):
         check_compatible(mlmodel)
     except (ValueError, KeyError, TypeError) as exc:
         raise ModelLoadError(f"{path / MLMODEL_FILE}: {exc}") from exc
+
+
+def _read_decision(mlmodel, path):
+    """The exported decision threshold with its positive class, or None (older models)."""
+    try:
+        from pipeline.workflow.threshold import check_model_json, decision_of
+    except ImportError:
+        return None
+    try:
+        decision = decision_of(mlmodel)
+        check_model_json(path, decision)
+    except ValueError as exc:
+        raise ModelLoadError(f"{path / MLMODEL_FILE}: {exc}") from exc
+    if decision is None:
+        return None
+    positive = ((mlmodel.get("flavors") or {}).get("cartflow") or {}).get("positive_class")
+    if not isinstance(positive, str):
+        raise ModelLoadError(
+            f"{path / MLMODEL_FILE} has a decision threshold but no cartflow positive_class"
+        )
+    return {"threshold": float(decision["threshold"]), "positive_class": positive}
 
 
 def _read_signature(mlmodel, path):

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from pipeline._version import __version__
+from pipeline.workflow.steps import STEP_ORDER
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 SERVING_CLI = "pipeline.serving.cli"
@@ -68,9 +69,7 @@ def build_parser():
     run.set_defaults(func=command_run)
 
     step = subparsers.add_parser("step", help="run one step of the workflow")
-    step.add_argument(
-        "name", choices=("download", "preprocess", "check_data", "segregate", "train", "evaluate")
-    )
+    step.add_argument("name", choices=STEP_ORDER)
     _add_run_options(step)
     step.set_defaults(func=command_step)
 
@@ -148,6 +147,24 @@ def _report_outputs(runner, summary, out=None):
     for label, path in lines:
         if path:
             print(f"  {label:<10} {path}", file=out)
+    metrics_file = where("evaluation", "metrics.json")
+    if metrics_file:
+        print(_test_summary(runner.workdir / metrics_file), file=out)
+
+
+def _test_summary(path):
+    import json
+
+    report = json.loads(Path(path).read_text(encoding="utf-8"))
+    text = f"  test       ROC AUC {report['roc_auc']:.4f}, accuracy {report['accuracy']:.4f}"
+    if report.get("threshold") is not None:
+        default = report.get("at_default_threshold", {})
+        text += (
+            f" and f1 {report['f1']:.4f} at the model's threshold {report['threshold']:.4f}"
+            f" (at 0.5: accuracy {default.get('accuracy', float('nan')):.4f},"
+            f" f1 {default.get('f1', float('nan')):.4f})"
+        )
+    return text
 
 
 def _relative(path, base):

@@ -189,7 +189,18 @@ SCHEMA = {
             "ccp_alpha": NUMBER,
         },
         "positive_class": STR,
+        "threshold": {"objective": Free()},
     },
+    "tune": {
+        "enabled": Type(bool),
+        "method": Choice("grid", "halving"),
+        "scoring": STR,
+        "cv": INT,
+        "n_jobs": INT,
+        "halving": {"factor": INT, "min_resources": OPT_INT},
+        "grid": MapOf(ListOf(Free(), min_length=1)),
+    },
+    "train": {"refit_on": Choice("train", "train_and_validation")},
     "gates": {
         "min_roc_auc": OPT_NUMBER,
         "min_accuracy": OPT_NUMBER,
@@ -304,7 +315,42 @@ def _check_semantics(config):
         raise ConfigError(f"config key 'data.sha256' must be 64 hex digits or null, got {sha!r}")
     if ":" not in data["reference"]:
         raise ConfigError("config key 'data.reference' must read NAME:VERSION or NAME:latest")
+    _check_tuning(config)
     return config
+
+
+def _check_tuning(config):
+    from pipeline.workflow.threshold import parse_objective
+
+    tune = config["tune"]
+    if tune["cv"] < 2 or tune["n_jobs"] < 1 or tune["halving"]["factor"] < 2:
+        raise ConfigError(
+            "config keys 'tune.cv' (>= 2), 'tune.n_jobs' (>= 1) and 'tune.halving.factor' (>= 2) "
+            "are out of range"
+        )
+    min_resources = tune["halving"]["min_resources"]
+    if min_resources is not None and min_resources < 2 * tune["cv"]:
+        raise ConfigError("config key 'tune.halving.min_resources' must be at least 2 * tune.cv")
+    from pipeline.model_selection import get_scorer_names
+
+    if tune["scoring"] not in get_scorer_names():
+        raise ConfigError(
+            f"config key 'tune.scoring' ({tune['scoring']!r}) is not a scorer; choose one of "
+            f"{', '.join(get_scorer_names())}"
+        )
+    tree_schema = SCHEMA["model"]["tree"]
+    for name, values in tune["grid"].items():
+        if name not in tree_schema:
+            raise ConfigError(
+                f"config key 'tune.grid.{name}' is not a tree parameter (model.tree has "
+                f"{', '.join(tree_schema)})"
+            )
+        tune["grid"][name] = [
+            tree_schema[name].check(v, f"tune.grid.{name}[{i}]") for i, v in enumerate(values)
+        ]
+    config["model"]["threshold"]["objective"] = parse_objective(
+        config["model"]["threshold"]["objective"], "model.threshold.objective"
+    )
 
 
 def parse_override(text):

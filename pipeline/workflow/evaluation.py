@@ -24,51 +24,119 @@ def _round(value):
     return float(f"{float(value):.15g}")
 
 
-def score(model, frame, features, target, positive_class):
+THRESHOLD_METRICS = ("accuracy", "f1", "precision", "recall")
+
+
+def score(model, frame, features, target, positive_class, threshold=None):
     """Predict ``frame`` and compute the classification metrics.
+
+    ``threshold`` (None: the model's own ``predict``, the most probable class) decides the
+    labels: the positive class where its probability is ``>= threshold``.
 
     Returns
     -------
     report : dict
-        The metrics (``accuracy``, ``f1``, ``precision``, ``recall``, ``roc_auc``,
-        ``average_precision``, ``log_loss``), the ``confusion_matrix`` with its ``labels``,
-        ``n_samples`` and the ``positive_class``.
+        See :func:`score_proba`.
     arrays : dict
         ``y_true``, ``y_pred`` and ``y_score`` (probability of the positive class) for plots.
     """
     import numpy as np
 
+    y_true = frame[target].astype(str).to_numpy()
+    proba = np.asarray(model.predict_proba(frame[features]), dtype=np.float64)
+    return score_proba(y_true, proba, [str(c) for c in model.classes_], positive_class, threshold)
+
+
+def _threshold_metrics(y_true, y_pred, classes, positive_class):
+    import numpy as np
+
     import metrics as m
 
-    classes = [str(c) for c in model.classes_]
-    if positive_class not in classes:
-        raise ValueError(
-            f"positive class {positive_class!r} is not one of the model's classes {classes}"
-        )
-    X = frame[features]
-    y_true = frame[target].astype(str).to_numpy()
-    proba = np.asarray(model.predict_proba(X), dtype=np.float64)
-    y_pred = np.asarray(model.predict(X)).astype(str)
-    y_score = proba[:, classes.index(positive_class)]
     binary = {"pos_label": positive_class, "zero_division": 0.0}
-    report = {
+    return {
         "accuracy": _round(m.accuracy_score(y_true, y_pred)),
         "f1": _round(m.f1_score(y_true, y_pred, **binary)),
         "precision": _round(m.precision_score(y_true, y_pred, **binary)),
         "recall": _round(m.recall_score(y_true, y_pred, **binary)),
-        "roc_auc": _round(m.roc_auc_score(y_true == positive_class, y_score)),
-        "average_precision": _round(m.average_precision_score(y_true == positive_class, y_score)),
-        "log_loss": _round(m.log_loss(y_true, proba, labels=classes)),
         "confusion_matrix": {
             "labels": classes,
             "matrix": np.asarray(m.confusion_matrix(y_true, y_pred, labels=classes))
             .astype(int)
             .tolist(),
         },
-        "n_samples": int(len(frame)),
-        "positive_class": positive_class,
     }
-    return report, {"y_true": y_true, "y_pred": y_pred, "y_score": y_score, "classes": classes}
+
+
+def score_proba(y_true, proba, classes, positive_class, threshold=None):
+    """The metrics of class probabilities ``proba`` (columns in ``classes`` order).
+
+    Returns
+    -------
+    report : dict
+        ``accuracy``, ``f1``, ``precision``, ``recall`` and ``confusion_matrix`` (with its
+        ``labels``) of the decisions at ``threshold``; ``roc_auc``, ``average_precision``,
+        ``log_loss``; ``n_samples``, ``positive_class``, ``threshold`` and
+        ``at_default_threshold``: the threshold metrics of the most probable class (0.5).
+    arrays : dict
+        ``y_true``, ``y_pred``, ``y_score``, ``classes`` and ``threshold`` for the plots.
+    """
+    import numpy as np
+
+    import metrics as m
+    from pipeline.workflow.threshold import predict_labels
+
+    classes = [str(c) for c in classes]
+    if positive_class not in classes:
+        raise ValueError(
+            f"positive class {positive_class!r} is not one of the model's classes {classes}"
+        )
+    y_true = np.asarray(y_true).astype(str)
+    proba = np.asarray(proba, dtype=np.float64)
+    y_default = np.asarray(classes).take(np.argmax(proba, axis=1))
+    y_pred = (
+        y_default
+        if threshold is None
+        else np.asarray(predict_labels(proba, classes, positive_class, threshold)).astype(str)
+    )
+    y_score = proba[:, classes.index(positive_class)]
+    report = _threshold_metrics(y_true, y_pred, classes, positive_class)
+    report.update(
+        roc_auc=_round(m.roc_auc_score(y_true == positive_class, y_score)),
+        average_precision=_round(m.average_precision_score(y_true == positive_class, y_score)),
+        log_loss=_round(m.log_loss(y_true, proba, labels=classes)),
+        n_samples=int(len(y_true)),
+        positive_class=positive_class,
+        threshold=None if threshold is None else float(threshold),
+        at_default_threshold=_threshold_metrics(y_true, y_default, classes, positive_class),
+    )
+    arrays = {
+        "y_true": y_true,
+        "y_pred": y_pred,
+        "y_score": y_score,
+        "classes": classes,
+        "threshold": threshold,
+    }
+    return report, arrays
+
+
+def _mark_threshold(ax, arrays, positive_class, kind):
+    """A dot on the ROC or PR curve where the decision threshold lies."""
+    import numpy as np
+
+    threshold = arrays.get("threshold")
+    if threshold is None:
+        return
+    positive = arrays["y_true"] == positive_class
+    predicted = arrays["y_score"] >= threshold
+    tp = float(np.sum(predicted & positive))
+    fp = float(np.sum(predicted & ~positive))
+    recall = tp / max(float(positive.sum()), 1.0)
+    if kind == "roc":
+        x, y = fp / max(float((~positive).sum()), 1.0), recall
+    else:
+        x, y = recall, (tp / (tp + fp) if tp + fp else 1.0)
+    ax.plot([x], [y], "o", color="tab:red", label=f"threshold {threshold:.3f}")
+    ax.legend(loc="lower right" if kind == "roc" else "upper right")
 
 
 def _figure(width, height):
@@ -101,11 +169,13 @@ def write_plots(
 
     fig, ax = _figure(5, 4.5)
     RocCurveDisplay.from_predictions(y_true, y_score, pos_label=positive_class, ax=ax)
+    _mark_threshold(ax, arrays, positive_class, "roc")
     ax.set_title(f"ROC curve {title}".strip())
     _save(fig, folder / "roc_curve.png", dpi)
 
     fig, ax = _figure(5, 4.5)
     PrecisionRecallDisplay.from_predictions(y_true, y_score, pos_label=positive_class, ax=ax)
+    _mark_threshold(ax, arrays, positive_class, "pr")
     ax.set_title(f"Precision-recall curve {title}".strip())
     _save(fig, folder / "precision_recall_curve.png", dpi)
 
@@ -130,16 +200,23 @@ def write_plots(
         _save(fig, folder / "tree.png", dpi)
 
 
-def write_report(folder, model, frame, features, target, config, title):
+def write_report(folder, model, frame, features, target, config, title, threshold=None, proba=None):
     """Score ``model`` on ``frame``, write ``folder/metrics.json`` and the plots.
 
     ``config`` supplies ``model.positive_class`` and ``plots`` (``dpi``, ``tree_max_depth``);
-    ``title`` ends each plot title. Returns the report of :func:`score`.
+    ``title`` ends each plot title; ``threshold`` decides the labels (None: the most probable
+    class); ``proba`` scores given instead of the model's (e.g. out-of-fold). Returns the report
+    of :func:`score_proba`.
     """
     from pipeline.workflow.fsutil import atomic_write_json
 
     positive = config["model"]["positive_class"]
-    report, arrays = score(model, frame, features, target, positive)
+    if proba is None:
+        report, arrays = score(model, frame, features, target, positive, threshold)
+    else:
+        report, arrays = score_proba(
+            frame[target].astype(str).to_numpy(), proba, model.classes_, positive, threshold
+        )
     atomic_write_json(Path(folder) / "metrics.json", report)
     write_plots(
         folder,

@@ -104,9 +104,22 @@ def creation_time():
 
 
 def export_model(
-    model, folder, *, train_frame, features, training_data_sha256, config_sha256, positive_class
+    model,
+    folder,
+    *,
+    train_frame,
+    features,
+    training_data_sha256,
+    config_sha256,
+    positive_class,
+    decision=None,
+    training=None,
 ):
     """Save ``model`` into the empty folder ``folder`` with its ``MLmodel`` and input example.
+
+    ``decision`` (see :mod:`pipeline.workflow.threshold`) is the decision threshold, stored in
+    the ``MLmodel`` and in ``model.json``; ``training`` (the tree parameters used and where
+    they came from) goes into the ``MLmodel`` metadata.
 
     Returns
     -------
@@ -119,6 +132,10 @@ def export_model(
     if folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()  # persist.save creates the folder itself
     persist.save(model, folder)
+    if decision is not None:
+        from pipeline.workflow.threshold import write_into_model_json
+
+        write_into_model_json(folder, decision, positive_class)
     format_version = json.loads((folder / "model.json").read_text(encoding="utf-8")).get(
         "format_version", reader_format_version()
     )
@@ -141,6 +158,7 @@ def export_model(
                 "classes": [str(c) for c in model.classes_],
                 "positive_class": positive_class,
                 "features": list(features),
+                **({"decision_threshold": decision} if decision is not None else {}),
             },
         },
         "model_uuid": model_uuid.hex,
@@ -156,6 +174,8 @@ def export_model(
             "format_version": str(format_version),
             "training_data_sha256": training_data_sha256,
             "config_sha256": config_sha256,
+            **({"decision_threshold": decision["threshold"]} if decision is not None else {}),
+            **({"training": training} if training is not None else {}),
         },
     }
     atomic_write_text(folder / MLMODEL_FILE, yaml.safe_dump(description, sort_keys=True))
@@ -202,9 +222,11 @@ def load_model(folder):
         The fitted pipeline and the parsed ``MLmodel``.
     """
     from pipeline import persist
+    from pipeline.workflow.threshold import check_model_json, decision_of
 
     description = read_mlmodel(folder)
     check_compatible(description)
+    check_model_json(folder, decision_of(description))
     return persist.load(Path(folder)), description
 
 

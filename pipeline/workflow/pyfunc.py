@@ -5,7 +5,7 @@
 
     from pipeline.workflow.pyfunc import _load_pyfunc
     model = _load_pyfunc("artifacts/model_export/v0")
-    model.predict(frame)                                   # class labels
+    model.predict(frame)                                   # labels at the model's threshold
     model.predict(frame, params={"method": "predict_proba"})  # one column per class
 """
 
@@ -21,6 +21,10 @@ class CartflowPyfuncModel:
         self.model = model
         self.description = description
         self.features = list(description["flavors"]["cartflow"]["features"])
+        from pipeline.workflow.threshold import decision_of
+
+        self.decision = decision_of(description)
+        self.positive_class = description["flavors"]["cartflow"].get("positive_class")
 
     @property
     def metadata(self):
@@ -61,7 +65,14 @@ class CartflowPyfuncModel:
             return pd.DataFrame(
                 proba, columns=[str(c) for c in self.model.classes_], index=frame.index
             )
-        return np.asarray(self.model.predict(frame))
+        if self.decision is None:
+            return np.asarray(self.model.predict(frame))
+        from pipeline.workflow.threshold import predict_labels
+
+        proba = self.model.predict_proba(frame)
+        return predict_labels(
+            proba, self.model.classes_, self.positive_class, self.decision["threshold"]
+        )
 
 
 def _load_pyfunc(path):

@@ -78,6 +78,7 @@ class StepRecord:
     inputs: dict = field(default_factory=dict)
     outputs: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
+    details: dict = field(default_factory=dict)
 
     def to_dict(self):
         return {
@@ -89,6 +90,7 @@ class StepRecord:
             "inputs": self.inputs,
             "outputs": self.outputs,
             "metrics": self.metrics,
+            **({"details": self.details} if self.details else {}),
         }
 
 
@@ -401,6 +403,10 @@ class Runner:
             inputs=input_refs,
             outputs={n: a.ref for n, a in outputs.items()},
             metrics=meta.get("metrics", {}),
+            # what a step records about how it worked (e.g. train: the tree parameters used)
+            details=next(
+                (a.metadata["details"] for a in outputs.values() if "details" in a.metadata), {}
+            ),
         )
 
     def _copy_reports(self, name, record, outputs):

@@ -26,6 +26,7 @@ def test_default_config_is_valid_and_in_the_course_shape(tmp_path):
         "preprocess",
         "check_data",
         "segregate",
+        "tune",
         "train",
         "evaluate",
     ]

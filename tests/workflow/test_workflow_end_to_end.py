@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 import sklearn.metrics as skm
+import yaml
 from workflow_support import quick_run, run_cli
 
 from pipeline import persist
@@ -12,7 +13,7 @@ from pipeline._version import __version__
 from pipeline.workflow.steps._common import read_table
 from pipeline.workflow.store import ArtifactStore
 
-STEPS = ["download", "preprocess", "check_data", "segregate", "train", "evaluate"]
+STEPS = ["download", "preprocess", "check_data", "segregate", "tune", "train", "evaluate"]
 
 
 def _run_json(workdir, out):
@@ -37,7 +38,9 @@ def test_run_succeeds_and_says_where_the_outputs_are(workflow_run):
     for name in ("confusion_matrix.png", "roc_curve.png", "precision_recall_curve.png", "tree.png"):
         assert (plots / "evaluate" / name).stat().st_size > 1000
         assert (plots / "train" / name).is_file()
-    assert (plots / "workflow.log").read_text().count(" ran in ") == 6
+    assert (plots / "workflow.log").read_text().count(" ran in ") == 7
+    assert (plots / "tune" / "scores.png").stat().st_size > 1000
+    assert "  test       ROC AUC 0." in out  # the summary prints the test ROC AUC
 
 
 def test_run_json_records_the_environment(workflow_run):
@@ -61,9 +64,21 @@ def test_metrics_match_scikit_learn_on_the_exported_model(workflow_run):
     test = read_table(store.get("test_data").path)
     features = [c for c in test.columns if c != "high_income"]
     y = test["high_income"].to_numpy().astype(str)
-    pred = np.asarray(model.predict(test[features])).astype(str)
     proba = model.predict_proba(test[features])
     score = proba[:, list(model.classes_).index(">50K")]
+    # the decisions are at the exported threshold; at 0.5 they are the model's own predict
+    mlmodel = yaml.safe_load((store.get("model_export").path / "MLmodel").read_text())
+    threshold = mlmodel["flavors"]["cartflow"]["decision_threshold"]["threshold"]
+    assert report["threshold"] == threshold and 0.0 < threshold < 1.0
+    pred = np.where(score >= threshold, ">50K", "<=50K")
+    default = np.asarray(model.predict(test[features])).astype(str)
+    at_default = report["at_default_threshold"]
+    assert at_default["accuracy"] == pytest.approx(skm.accuracy_score(y, default))
+    assert at_default["f1"] == pytest.approx(skm.f1_score(y, default, pos_label=">50K"))
+    assert (
+        at_default["confusion_matrix"]["matrix"]
+        == skm.confusion_matrix(y, default, labels=["<=50K", ">50K"]).tolist()
+    )
     assert report["n_samples"] == len(test)
     assert report["accuracy"] == pytest.approx(skm.accuracy_score(y, pred))
     assert report["f1"] == pytest.approx(skm.f1_score(y, pred, pos_label=">50K"))
@@ -84,10 +99,10 @@ def test_metrics_match_scikit_learn_on_the_exported_model(workflow_run):
 def test_second_run_is_cached_and_force_reruns(workdir_copy):
     code, out, _ = quick_run(workdir_copy)
     assert code == 0
-    assert out.count("cached: inputs, parameters and code unchanged") == 6
+    assert out.count("cached: inputs, parameters and code unchanged") == 7
     before = ArtifactStore(workdir_copy / "artifacts").list()
     code, out, _ = quick_run(workdir_copy, "--force")
-    assert code == 0 and "cached:" not in out and out.count(" ran in ") == 6
+    assert code == 0 and "cached:" not in out and out.count(" ran in ") == 7
     # the same inputs and code gave the same bytes: no new versions, except the data check,
     # which now ran against the pinned reference_data:v0 instead of pinning it
     after = ArtifactStore(workdir_copy / "artifacts").list()
@@ -108,6 +123,7 @@ def test_a_changed_parameter_reruns_only_the_steps_it_affects(workdir_copy):
         "preprocess": "cached",
         "check_data": "cached",
         "segregate": "cached",
+        "tune": "ran",  # model.tree is the base of every candidate
         "train": "ran",
         "evaluate": "ran",
     }
@@ -137,7 +153,7 @@ def test_lineage_and_artifact_commands(workflow_run):
         assert name in out
     code, out, _ = run_cli(["artifacts", "--workdir", workdir, "show", "model_export:v0"])
     shown = json.loads(out)
-    assert shown["step"] == "train" and shown["inputs"] == ["train_data:v0"]
+    assert shown["step"] == "train" and shown["inputs"] == ["train_data:v0", "tuning:v0"]
     assert set(shown["files"]) >= {"MLmodel", "input_example.json"}
     code, _, err = run_cli(["artifacts", "--workdir", workdir, "show", "model_export:v9"])
     assert code == 2 and "no version or alias 'v9'" in err

@@ -62,12 +62,16 @@ def test_pyfunc_predictions_equal_the_persisted_pipeline(exported):
     reference = persist.load(artifact.path)
     model = _load_pyfunc(artifact.path)
     features = model.features
-    np.testing.assert_array_equal(model.predict(test), reference.predict(test[features]))
+    threshold = model.decision["threshold"]
+    reference_proba = reference.predict_proba(test[features])
+    expected = np.where(reference_proba[:, 1] >= threshold, ">50K", "<=50K")
+    np.testing.assert_array_equal(model.predict(test), expected)
+    assert not np.array_equal(expected, reference.predict(test[features]))  # not at 0.5
     proba = model.predict(test, params={"method": "predict_proba"})
     assert list(proba.columns) == ["<=50K", ">50K"]
-    np.testing.assert_allclose(proba.to_numpy(), reference.predict_proba(test[features]))
+    np.testing.assert_allclose(proba.to_numpy(), reference_proba)
     records = test[features].head(3).to_dict(orient="records")
-    np.testing.assert_array_equal(model.predict(records), reference.predict(test[features][:3]))
+    np.testing.assert_array_equal(model.predict(records), expected[:3])
     with pytest.raises(ValueError, match="lacks the column"):
         model.predict(test.drop(columns=["age"]))
     with pytest.raises(ValueError, match="params\\['method'\\]"):
@@ -99,7 +103,7 @@ def test_mlflow_pyfunc_load_model(exported):
     loaded = mlflow_pyfunc.load_model(str(artifact.path))
     features = loaded.metadata.get_input_schema().input_names()
     predictions = np.asarray(loaded.predict(test[features]))
-    np.testing.assert_array_equal(predictions, persist.load(artifact.path).predict(test[features]))
+    np.testing.assert_array_equal(predictions, _load_pyfunc(artifact.path).predict(test[features]))
 
 
 def test_creation_time_follows_source_date_epoch(monkeypatch):

@@ -98,7 +98,7 @@ def test_drifted_data_fails_against_the_pinned_reference(workdir_copy, adult_raw
     assert "drift: 'age' differs from the reference" in err
     assert "0.05/6" in err
     assert "drift: 'hours_per_week'" not in err
-    assert "[3/6] check_data" in out and "[4/6]" not in out
+    assert "[3/7] check_data" in out and "[4/7]" not in out
     store = ArtifactStore(workdir_copy / "artifacts")
     assert store.get("data_check") == before
     assert store.get("reference_data").version == "v0"
@@ -115,7 +115,7 @@ def test_gate_failure(workdir_copy):
     # the gates are checked on a cached evaluation too
     code, out, err = quick_run(workdir_copy, *gates)
     assert code == 1 and "quality gate failed" in err
-    assert out.count("cached: inputs") == 6
+    assert out.count("cached: inputs") == 7
     run_json = next(
         p
         for p in sorted((workdir_copy / "runs").glob("*/run.json"))

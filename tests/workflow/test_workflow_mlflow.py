@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from workflow_support import quick_run
 
-from pipeline import persist
+from pipeline.workflow.pyfunc import _load_pyfunc
 from pipeline.workflow.steps._common import read_table
 from pipeline.workflow.store import ArtifactStore
 
 mlflow = pytest.importorskip("mlflow")
 REPO = Path(__file__).resolve().parents[2]
-STEPS = {"download", "preprocess", "check_data", "segregate", "train", "evaluate"}
+STEPS = {"download", "preprocess", "check_data", "segregate", "tune", "train", "evaluate"}
 
 
 def _runs(tracking_uri):
@@ -43,7 +43,7 @@ def _check_tracking(tracking_uri, workdir):
     store = ArtifactStore(Path(workdir) / "artifacts")
     test = read_table(store.get("test_data").path).head(300)
     features = loaded.metadata.get_input_schema().input_names()
-    expected = persist.load(store.get("model_export").path).predict(test[features])
+    expected = _load_pyfunc(store.get("model_export").path).predict(test[features])
     np.testing.assert_array_equal(np.asarray(loaded.predict(test[features])), expected)
 
 
@@ -60,7 +60,10 @@ def tracking_env(tmp_path, monkeypatch):
 def test_tracking_logs_every_step(tmp_path, tracking_env):
     workdir = tmp_path / "work"
     workdir.mkdir()
-    code, out, err = quick_run(workdir, "tracking=mlflow", "model.tree.max_depth=4")
+    # a depth-4 tree at its F1 threshold misses the accuracy gate: decide at a fixed 0.5
+    code, out, err = quick_run(
+        workdir, "tracking=mlflow", "model.tree.max_depth=4", "model.threshold.objective=0.5"
+    )
     assert code == 0, err
     assert "MLFLOW_EXPERIMENT_ID" not in os.environ  # the tracker restored the environment
     _check_tracking(tracking_env, workdir)

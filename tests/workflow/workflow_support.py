@@ -1,7 +1,8 @@
 """Helpers of the workflow tests: run the ``cartflow`` command line in-process."""
 
-# A small, quick configuration of the full workflow (the bundled data, a shallow tree).
-QUICK = ("model.tree.max_depth=5",)
+# A small, quick configuration of the full workflow (the bundled data, a shallow tree, a tuning
+# grid of two candidates).
+QUICK = ("model.tree.max_depth=5", 'tune.grid={"min_samples_leaf":[20,40]}')
 
 
 def run_cli(args, cwd=None):

@@ -15,7 +15,15 @@ and optionally ``fingerprint(config)`` (extra cache-key content; ``None`` = neve
 
 import importlib
 
-STEP_ORDER = ("download", "preprocess", "check_data", "segregate", "train", "evaluate")
+STEP_ORDER = (
+    "download",
+    "preprocess",
+    "check_data",
+    "segregate",
+    "tune",
+    "train",
+    "evaluate",
+)
 
 
 def load_step(name):
