@@ -66,8 +66,8 @@ def parse_inputs(texts):
 
 
 def format_inputs(refs):
-    """The inverse of :func:`parse_inputs` (sorted by role)."""
-    return " ".join(f"{role}={ref}" for role, ref in sorted(refs.items()))
+    """The inverse of :func:`parse_inputs` (sorted by role, comma-separated)."""
+    return ",".join(f"{role}={ref}" for role, ref in sorted(refs.items()))
 
 
 def merge_inputs(step, defaults, given):
