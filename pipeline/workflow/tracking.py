@@ -51,6 +51,11 @@ class MlflowTracker:
         except ModuleNotFoundError:
             from pipeline.workflow.errors import ConfigError
 
+            if role == "orchestrator":
+                raise ConfigError(
+                    "config key 'main.orchestrator' is 'mlflow' but mlflow is not installed: "
+                    "pip install 'cartflow[mlflow]' (or set main.orchestrator: local)"
+                ) from None
             raise ConfigError(
                 "config key 'tracking' is 'mlflow' but mlflow is not installed: "
                 "pip install 'cartflow[mlflow]' (or set tracking: none)"
