@@ -3,6 +3,7 @@
     cartflow run [--config FILE] [--workdir DIR] [--steps a,b] [--force] [key.sub=value ...]
     cartflow step NAME [--config FILE] [--workdir DIR] [--force] [key.sub=value ...]
     cartflow artifacts [--workdir DIR] list | show NAME[:VERSION] | lineage NAME[:VERSION]
+    cartflow runs [--workdir DIR] list | compare A B [C...] [--all] [--html FILE]
     cartflow predict ... / cartflow serve ...   (pipeline.serving)
     cartflow --version
 
@@ -70,6 +71,19 @@ def build_parser():
 
     step = subparsers.add_parser("step", help="run one step of the workflow")
     step.add_argument("name", choices=STEP_ORDER)
+    step.add_argument(
+        "--inputs",
+        action="append",
+        default=[],
+        metavar="ROLE=NAME:VERSION",
+        help="input artifacts to read instead of NAME:latest (space- or comma-separated)",
+    )
+    step.add_argument(
+        "--run-id",
+        default="",
+        metavar="RUN",
+        help="run as a component of run RUN (what the mlflow orchestrator passes)",
+    )
     _add_run_options(step)
     step.set_defaults(func=command_step)
 
@@ -85,6 +99,9 @@ def build_parser():
     lineage.add_argument("ref", metavar="NAME[:VERSION]")
     artifacts.set_defaults(func=command_artifacts)
 
+    from pipeline.workflow.runs import register as register_runs
+
+    register_runs(subparsers)
     _register_serving(subparsers)
     return parser
 
@@ -101,12 +118,19 @@ def _register_serving(subparsers):
 
 def _runner(args):
     from pipeline.workflow.config import load_config
+    from pipeline.workflow.orchestrator import parse_inputs
     from pipeline.workflow.runner import Runner
 
     overrides = [item for text in args.overrides for item in _split_overrides(text)]
     config, source = load_config(args.config, overrides)
     return Runner(
-        config, workdir=args.workdir, config_source=source, force=args.force, verbose=not args.quiet
+        config,
+        workdir=args.workdir,
+        config_source=source,
+        force=args.force,
+        verbose=not args.quiet,
+        inputs=parse_inputs(getattr(args, "inputs", ())),
+        join_run=getattr(args, "run_id", "") or None,
     )
 
 
@@ -138,6 +162,7 @@ def _report_outputs(runner, summary, out=None):
         ),
         ("log", f"{run_dir}/workflow.log"),
         ("run", f"{run_dir}/run.json"),
+        ("report", _relative(runner.report_path, runner.workdir) if runner.report_path else None),
     ]
     print(
         f"\nrun {summary['run_id']} {summary['status']} in {summary['seconds']:.1f} s "
@@ -190,12 +215,14 @@ def _execute(args, steps):
     except WorkflowError as exc:
         print(f"cartflow: run {runner.run_id} failed: {exc}", file=sys.stderr)
         print(f"cartflow: log and run.json in {runner.run_dir}", file=sys.stderr)
-        return EXIT_FAILED
+        if runner.report_path:
+            print(f"cartflow: report in {runner.report_path}", file=sys.stderr)
+        return getattr(exc, "exit_code", EXIT_FAILED)
     except Exception as exc:
         print(f"cartflow: run {runner.run_id} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         print(f"cartflow: traceback in {runner.run_dir / 'workflow.log'}", file=sys.stderr)
         return EXIT_FAILED
-    if not args.quiet:
+    if not args.quiet and not runner.component:
         _report_outputs(runner, summary)
     return EXIT_OK
 
@@ -218,7 +245,17 @@ def command_run(args):
 
 
 def command_step(args):
-    return _execute(args, [args.name])
+    code = _execute(args, [args.name])
+    if args.run_id:  # a component: leave the exit status where its orchestrator reads it
+        from pipeline.workflow.errors import ConfigError
+        from pipeline.workflow.orchestrator import record_exit
+
+        try:
+            record_exit(args.workdir, args.run_id, args.name, code)
+        except ConfigError as exc:
+            print(f"cartflow: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    return code
 
 
 def command_artifacts(args):
@@ -275,12 +312,20 @@ def _print_lineage(node, prefix="", last=True, root=True):
         _print_lineage(child, child_prefix, i == len(node["inputs"]) - 1, root=False)
 
 
+def _explicit_force(argv):
+    # MLproject passes `--force=true|false` (a parameter cannot be a bare flag).
+    values = {"--force=true": ["--force"], "--force=false": []}
+    return [item for arg in argv for item in values.get(str(arg).lower(), [arg])]
+
+
 def main(argv=None):
     """Entry point of the ``cartflow`` console script; returns the exit code."""
     parser = build_parser()
     # Overrides may come between options (`step train --force a=1 --workdir w b=2`); argparse
     # leaves the ones after an option unparsed, so collect them here.
+    argv = _explicit_force(sys.argv[1:] if argv is None else list(argv))
     args, extra = parser.parse_known_args(argv)
+    extra = [a for a in extra if a.strip()]  # MLproject passes an empty `overrides` as ''
     stray = [a for a in extra if a.startswith("-") or "=" not in a]
     if stray or (extra and not hasattr(args, "overrides")):
         parser.error(f"unrecognized arguments: {' '.join(stray or extra)}")

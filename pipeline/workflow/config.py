@@ -144,6 +144,9 @@ SCHEMA = {
         "experiment_name": STR,
         "steps": ListOf(Choice(*STEP_NAMES), min_length=1),
         "random_seed": INT,
+        "orchestrator": Choice("local", "mlflow"),
+        "components_repository": OPT_STR,
+        "components_version": OPT_STR,
     },
     "tracking": Choice("none", "mlflow"),
     "data": {

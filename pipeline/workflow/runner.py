@@ -21,9 +21,11 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 
 from pipeline._version import __version__
+from pipeline.workflow import orchestrator
 from pipeline.workflow.config import canonical_json, config_sha256
 from pipeline.workflow.errors import WorkflowError
 from pipeline.workflow.fsutil import atomic_write_json
+from pipeline.workflow.orchestrator import merge_inputs
 from pipeline.workflow.steps import STEP_ORDER, load_step
 from pipeline.workflow.store import ArtifactStore
 
@@ -79,6 +81,7 @@ class StepRecord:
     outputs: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     details: dict = field(default_factory=dict)
+    mlflow_run_id: str | None = None
 
     def to_dict(self):
         return {
@@ -91,6 +94,7 @@ class StepRecord:
             "outputs": self.outputs,
             "metrics": self.metrics,
             **({"details": self.details} if self.details else {}),
+            "mlflow_run_id": self.mlflow_run_id,
         }
 
 
@@ -216,18 +220,36 @@ class Runner:
         Re-run steps even when their cache key matches.
     verbose : bool
         Print progress to stdout (always written to ``runs/<run id>/workflow.log``).
+    inputs : dict, optional
+        ``{role: "name:version"}``: input artifacts to read instead of the steps' defaults.
+    join_run : str, optional
+        Run the steps as components of the existing run ``join_run`` (what an orchestrator
+        passes): their records go to ``runs/<run id>/<step>/step.json``, not to run.json.
     """
 
-    def __init__(self, config, workdir=".", config_source="", force=False, verbose=True):
+    def __init__(
+        self,
+        config,
+        workdir=".",
+        config_source="",
+        force=False,
+        verbose=True,
+        inputs=None,
+        join_run=None,
+    ):
         self.config = config
         self.workdir = Path(workdir).resolve()
         self.config_source = config_source
         self.force = force
         self.verbose = verbose
         self.store = ArtifactStore(self.workdir / "artifacts")
-        self.run_id = new_run_id()
+        self.given_inputs = dict(inputs or {})
+        self.component = join_run is not None
+        self.run_id = orchestrator.check_run_id(join_run) if self.component else new_run_id()
         self.run_dir = self.workdir / "runs" / self.run_id
         self.records = []
+        self.report_path = None
+        self.orchestrator = orchestrator.make_orchestrator(config, component=self.component)
 
     def run(self, steps=None):
         """Run ``steps`` (default: ``main.steps`` of the config) in workflow order.
@@ -254,26 +276,28 @@ class Runner:
         tracker = NullTracker()
         summary = self._summary_base(names)
         started = time.perf_counter()
-        logger.info("cartflow %s run %s in %s", __version__, self.run_id, self.workdir)
+        if not self.component:
+            logger.info("cartflow %s run %s in %s", __version__, self.run_id, self.workdir)
         status, error = "failed", None
         try:
-            tracker = make_tracker(self.config, self.workdir)
+            tracker = make_tracker(self.config, self.workdir, self.orchestrator.tracking_role)
             tracker.start(self.run_id, self.config)
             for position, name in enumerate(names, start=1):
                 step_started = time.perf_counter()
                 try:
-                    step, record, outputs = self._run_step(
-                        name, position, len(names), logger, tracker
+                    step, record, outputs = self.orchestrator.run_step(
+                        self, name, position, len(names), logger, tracker
                     )
-                except BaseException:
+                except BaseException as exc:
+                    failed = getattr(exc, "record", None)
                     self.records.append(
-                        StepRecord(name, "failed", time.perf_counter() - step_started)
+                        failed or StepRecord(name, "failed", time.perf_counter() - step_started)
                     )
                     raise
                 self.records.append(record)
                 self._write_summary(summary, "running", started)
-                if hasattr(step, "after"):  # checks that also apply to cached outputs (gates)
-                    step.after(self.config, outputs, logger)
+                if hasattr(step, "after") and self.orchestrator.in_process:
+                    step.after(self.config, outputs, logger)  # also for cached outputs (gates)
             status = "succeeded"
             logger.info(
                 "run %s finished in %.1f s",
@@ -296,6 +320,8 @@ class Runner:
             raise
         finally:
             tracker.end(status)
+            if not self.component:
+                self.orchestrator.write_report(self, logger)
             _close_logger(logger)
 
     def _summary_base(self, names):
@@ -314,6 +340,7 @@ class Runner:
             "python": sys.version.split()[0],
             "platform": platform.platform(),
             "libraries": library_versions(),
+            "orchestrator": self.orchestrator.describe(),
         }
 
     def _write_summary(self, summary, status, started, error=None):
@@ -325,11 +352,14 @@ class Runner:
             seconds=round(time.perf_counter() - started, 3),
             steps=[record.to_dict() for record in self.records],
         )
-        atomic_write_json(self.run_dir / "run.json", summary)
+        if self.component:
+            self.orchestrator.write_component_record(self, summary)
+        else:
+            atomic_write_json(self.run_dir / "run.json", summary)
         return summary
 
     def _resolve_inputs(self, step):
-        refs = step.inputs(self.config, self.store)
+        refs = merge_inputs(step, step.inputs(self.config, self.store), self.given_inputs)
         return {role: (self.store.get(ref) if ref else None) for role, ref in refs.items()}
 
     def _run_step(self, name, position, total, logger, tracker):

@@ -3,8 +3,13 @@
 One MLflow run per workflow run (or the run ``mlflow run`` started, through ``MLFLOW_RUN_ID``),
 with a nested run per step that logs the step's parameters, metrics and output artifacts; the
 parent run gets the whole config as parameters and every step's metrics. The store is
-``MLFLOW_TRACKING_URI`` or ``<workdir>/mlruns``. MLflow 3 keeps its file store only on request:
-for a file store (the default) ``MLFLOW_ALLOW_FILE_STORE=true`` is set unless already set; use
+``MLFLOW_TRACKING_URI`` or ``<workdir>/mlruns``.
+
+Roles: ``pipeline`` (the above), ``orchestrator`` (``main.orchestrator: mlflow``: the parent run
+only; each component logs its own run, nested under it by ``mlflow.projects.run``) and
+``component`` (one step joined to a pipeline's run: logs into the run MLflow started for it).
+MLflow 3 keeps its file store only on request: for a file store (the default)
+``MLFLOW_ALLOW_FILE_STORE=true`` is set unless already set; use
 ``MLFLOW_TRACKING_URI=sqlite:///mlflow.db`` for the database backend.
 """
 
@@ -13,6 +18,8 @@ import os
 
 class NullTracker:
     """Tracking switched off."""
+
+    experiment_id = None
 
     def start(self, run_id, config):
         pass
@@ -37,12 +44,18 @@ def _flatten(value, prefix=""):
 class MlflowTracker:
     """Logs to MLflow; imported only when ``tracking: mlflow``."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, role="pipeline"):
+        self.role = role
         try:
             import mlflow
         except ModuleNotFoundError:
             from pipeline.workflow.errors import ConfigError
 
+            if role == "orchestrator":
+                raise ConfigError(
+                    "config key 'main.orchestrator' is 'mlflow' but mlflow is not installed: "
+                    "pip install 'cartflow[mlflow]' (or set main.orchestrator: local)"
+                ) from None
             raise ConfigError(
                 "config key 'tracking' is 'mlflow' but mlflow is not installed: "
                 "pip install 'cartflow[mlflow]' (or set tracking: none)"
@@ -59,15 +72,30 @@ class MlflowTracker:
             mlflow.set_tracking_uri((workdir / "mlruns").resolve().as_uri())
         self.parent = None
 
+    @property
+    def experiment_id(self):
+        return self.parent.info.experiment_id if self.parent is not None else None
+
     def start(self, run_id, config):
         mlflow = self.mlflow
         if not os.environ.get("MLFLOW_RUN_ID"):
             mlflow.set_experiment(config["main"]["project_name"])
-        self.parent = mlflow.start_run(run_name=run_id)
+        # a component resumes the run MLflow made for it, under the name it was given
+        self.parent = mlflow.start_run(run_name=None if self.role == "component" else run_id)
         mlflow.set_tags(
             {"cartflow.run_id": run_id, "cartflow.experiment": config["main"]["experiment_name"]}
         )
-        mlflow.log_params(_flatten(config))
+        if self.role != "component":
+            mlflow.log_params(_flatten(config))
+
+    def _log_step_here(self, params, metrics, outputs):
+        mlflow = self.mlflow
+        mlflow.log_params(_flatten(params))
+        if metrics:
+            mlflow.log_metrics(metrics)
+        mlflow.set_tags({f"artifact.{n}": a.ref for n, a in outputs.items()})
+        for artifact_name, artifact in outputs.items():
+            mlflow.log_artifacts(str(artifact.path), artifact_path=artifact_name)
 
     def log_step(self, name, params, metrics, outputs):
         mlflow = self.mlflow
@@ -76,13 +104,12 @@ class MlflowTracker:
             for key, value in metrics.items()
             if isinstance(value, int | float) and not isinstance(value, bool)
         }
-        with mlflow.start_run(run_name=name, nested=True):
-            mlflow.log_params(_flatten(params))
-            if numeric:
-                mlflow.log_metrics(numeric)
-            mlflow.set_tags({f"artifact.{n}": a.ref for n, a in outputs.items()})
-            for artifact_name, artifact in outputs.items():
-                mlflow.log_artifacts(str(artifact.path), artifact_path=artifact_name)
+        if self.role == "component":
+            self._log_step_here(params, numeric, outputs)
+            return
+        if self.role == "pipeline":
+            with mlflow.start_run(run_name=name, nested=True):
+                self._log_step_here(params, numeric, outputs)
         if numeric:  # the parent run shows every step's metrics side by side
             mlflow.log_metrics(numeric)
 
@@ -98,8 +125,13 @@ class MlflowTracker:
             self.mlflow.set_tracking_uri(None)
 
 
-def make_tracker(config, workdir):
-    """The tracker ``config["tracking"]`` asks for."""
-    if config.get("tracking") == "mlflow":
-        return MlflowTracker(workdir)
+def make_tracker(config, workdir, role="pipeline"):
+    """The tracker ``config["tracking"]`` and the orchestration ``role`` ask for.
+
+    The MLflow orchestrator always tracks (its components are MLflow runs), and so does a
+    component that runs inside an MLflow run (``MLFLOW_RUN_ID`` set by ``mlflow run``).
+    """
+    inside_mlflow_run = role == "component" and bool(os.environ.get("MLFLOW_RUN_ID"))
+    if config.get("tracking") == "mlflow" or role == "orchestrator" or inside_mlflow_run:
+        return MlflowTracker(workdir, role)
     return NullTracker()

@@ -98,10 +98,15 @@ def test_mlproject_has_main_and_one_entry_point_per_step():
     project = yaml.safe_load((Path(__file__).resolve().parents[2] / "MLproject").read_text())
     entry_points = project["entry_points"]
     assert set(entry_points) == {"main", *STEP_ORDER}
-    assert entry_points["main"]["command"].startswith("cartflow run ")
+    cli = "python -m pipeline.workflow.cli"
+    assert entry_points["main"]["command"].startswith(f"{cli} run ")
     for step in STEP_ORDER:
         command = entry_points[step]["command"]
-        assert command.startswith(f"cartflow step {step} ")
+        assert command.startswith(f"{cli} step {step} ")
+        # what the mlflow orchestrator passes to every component
+        assert {"inputs", "run_id", "force", "config", "workdir"} <= set(
+            entry_points[step]["parameters"]
+        )
         # every {placeholder} of the command is a declared parameter
         placeholders = {p.split("}")[0] for p in command.split("{")[1:]}
         assert placeholders == set(entry_points[step]["parameters"])
@@ -114,3 +119,20 @@ def test_tracking_mlflow_without_mlflow_is_a_config_error(tmp_path, monkeypatch)
     assert code == 2
     assert "'tracking' is 'mlflow' but mlflow is not installed" in err
     assert not (tmp_path / "artifacts").exists()
+
+
+def test_tracking_by_orchestrator_without_mlflow_is_a_config_error(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "mlflow", None)
+    base = ["--config", default_config_path(), "--workdir", tmp_path]
+    code, _, err = run_cli(["run", "--steps", "download", *base, "main.orchestrator=mlflow"])
+    assert code == 2
+    assert "'main.orchestrator' is 'mlflow' but mlflow is not installed" in err
+
+
+def test_force_as_an_mlproject_parameter(tmp_path):
+    base = ["step", "download", "--config", default_config_path(), "--workdir", tmp_path]
+    assert run_cli([*base, "--force=false"])[0] == 0
+    code, out, _ = run_cli([*base, "--force=false"])
+    assert code == 0 and "cached:" in out
+    code, out, _ = run_cli([*base, "--force=true"])
+    assert code == 0 and "cached:" not in out and "download ran in" in out
