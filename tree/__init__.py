@@ -5,13 +5,14 @@ from tree._classes import DecisionTree, DecisionTreeClassifier, DecisionTreeRegr
 from tree._tree import Tree
 from tree._version import __version__
 from tree.export import export_graphviz, export_text
-from tree.io import load, save
+from tree.io import ModelFileError, load, save
 from tree.plotting import plot_decision_boundary, plot_decision_path, plot_tree
 
 __all__ = [
     "DecisionTree",
     "DecisionTreeClassifier",
     "DecisionTreeRegressor",
+    "ModelFileError",
     "NotFittedError",
     "Tree",
     "__version__",

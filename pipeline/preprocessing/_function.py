@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from pipeline._serialize import check_feature_state, fail
+from pipeline._serialize import check_feature_state, check_transform_kwargs, fail
 from pipeline._validation import (
     check_2d,
     check_features,
@@ -48,6 +48,13 @@ class FunctionTransformer(TransformerMixin, BaseEstimator):
         self.inv_kw_args = inv_kw_args
 
     _state_names = ("n_features_in_", "feature_names_in_", "fitted_")
+
+    def _validate_params(self):
+        # run on load: a registered transform takes only its declared numeric arguments
+        check_transform_kwargs(self.func, self.kw_args, "FunctionTransformer.kw_args")
+        check_transform_kwargs(
+            self.inverse_func, self.inv_kw_args, "FunctionTransformer.inv_kw_args"
+        )
 
     def _check_state(self):
         if self.fitted_ is not True:
