@@ -273,6 +273,8 @@ def encode_value(value, where):
         value = value.item()
     if value is None or isinstance(value, bool | str):
         return value
+    if registered_transform(value) is not None:
+        return {"__function__": registered_transform(value)}
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real):
@@ -303,7 +305,7 @@ def encode_value(value, where):
     if hasattr(value, "get_params") and not isinstance(value, type):
         name = type_name_of(value)  # refuses types outside the allowlist
         return {"__estimator__": name, "data": value.to_dict()}
-    if isinstance(value, types.FunctionType | types.BuiltinFunctionType | np.ufunc):
+    if callable(value) and not isinstance(value, type):
         return {"__function__": function_path(value, where)}
     raise TypeError(
         f"{where}: a value of type {type(value).__name__} ({value!r:.80}) cannot be saved "
