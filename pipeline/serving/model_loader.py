@@ -189,11 +189,34 @@ def load_model(path):
         )
     example = _read_input_example(path, signature)
     try:
-        return LoadedModel(model, signature, _read_metadata(mlmodel), example, path)
-    except RequestError as exc:
+        loaded = LoadedModel(model, signature, _read_metadata(mlmodel), example, path)
+        if example is not None:
+            check_scores_example(loaded, example)
+    except (RequestError, ValueError, TypeError, KeyError, IndexError, ArithmeticError) as exc:
         raise ModelLoadError(
-            f"the model in {str(path)!r} cannot score its own input example: {exc}"
+            f"the model in {str(path)!r} cannot score its own input example: {exc}; "
+            "re-export it (cartflow run --force train)"
         ) from exc
+    return loaded
+
+
+def check_scores_example(loaded, example):
+    """Score the model's input example; ValueError unless every answer is well formed.
+
+    A model that loads but cannot score the example it was exported with would answer every
+    request with an error while reporting itself healthy; serving refuses it at start instead.
+    """
+    frame = loaded.signature.pandas_frame(example)
+    predictions, probabilities = loaded.predict_frame(frame, proba=loaded.is_classifier)
+    if len(predictions) != len(frame):
+        raise ValueError(f"{len(predictions)} predictions for {len(frame)} rows")
+    if loaded.is_classifier:
+        if not np.all(np.isfinite(probabilities)) or np.any(probabilities < 0):
+            raise ValueError("its class probabilities are not finite and non-negative")
+        if np.any(~np.isclose(probabilities.sum(axis=1), 1.0)):
+            raise ValueError("its class probabilities do not sum to 1")
+    elif predictions.dtype.kind in "fc" and not np.all(np.isfinite(predictions)):
+        raise ValueError("its predictions are not finite")
 
 
 def resolve_model_path(spec, artifacts="artifacts"):
