@@ -22,10 +22,10 @@ from pathlib import Path
 
 from pipeline._version import __version__
 from pipeline.workflow.config import canonical_json, config_sha256
-from pipeline.workflow.errors import WorkflowError
+from pipeline.workflow.errors import ArtifactNotFoundError, WorkflowError
 from pipeline.workflow.fsutil import atomic_write_json
 from pipeline.workflow.steps import STEP_ORDER, load_step
-from pipeline.workflow.store import ArtifactStore
+from pipeline.workflow.store import ArtifactStore, split_ref
 
 LOGGER_NAME = "cartflow.workflow"
 # Subpackages no step runs: editing them does not invalidate cached steps.
@@ -174,11 +174,30 @@ def library_versions():
     return versions
 
 
+class RunLogHandler(logging.FileHandler):
+    """The run's log file; after a failed write (a full disk) it says so once and stops."""
+
+    error = None
+
+    def emit(self, record):
+        if self.error is None:
+            super().emit(record)
+
+    def handleError(self, record):
+        if self.error is None:
+            self.error = sys.exc_info()[1]
+            print(
+                f"cartflow: cannot write the run log {self.baseFilename}: {self.error}; "
+                "the run goes on without it",
+                file=sys.stderr,
+            )
+
+
 def _setup_logger(run_dir, verbose=True):
     logger = logging.getLogger(f"{LOGGER_NAME}.{run_dir.name}")
     logger.setLevel(logging.INFO)
     logger.propagate = False
-    file_handler = logging.FileHandler(run_dir / "workflow.log", encoding="utf-8")
+    file_handler = RunLogHandler(run_dir / "workflow.log", encoding="utf-8")
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger.addHandler(file_handler)
     if verbose:
@@ -187,6 +206,14 @@ def _setup_logger(run_dir, verbose=True):
         console.addFilter(lambda record: not getattr(record, "file_only", False))
         logger.addHandler(console)
     return logger
+
+
+def log_file_error(logger):
+    """The error that stopped the run log being written, or None."""
+    for handler in logger.handlers:
+        if isinstance(handler, RunLogHandler) and handler.error is not None:
+            return handler.error
+    return None
 
 
 def _close_logger(logger):
@@ -226,6 +253,12 @@ class Runner:
         self.run_id = new_run_id()
         self.run_dir = self.workdir / "runs" / self.run_id
         self.records = []
+        # Run isolation: every "name:alias" an input names resolves against the aliases as they
+        # were when the run started, or to the version this run itself produced or reused.
+        self.aliases_at_start = {}
+        self.produced = {}
+        self.summary_error = None
+        self.log_error = None
 
     def run(self, steps=None):
         """Run ``steps`` (default: ``main.steps`` of the config) in workflow order.
@@ -245,6 +278,7 @@ class Runner:
         if unknown:
             raise WorkflowError(f"unknown step(s) {unknown}; the steps are {', '.join(STEP_ORDER)}")
         names = [n for n in STEP_ORDER if n in names]
+        self.aliases_at_start = self.store.aliases()
         self.run_dir.mkdir(parents=True, exist_ok=True)
         logger = _setup_logger(self.run_dir, self.verbose)
         from pipeline.workflow.tracking import NullTracker, make_tracker
@@ -290,10 +324,14 @@ class Runner:
                 exc_info=not isinstance(exc, WorkflowError),
                 extra={"file_only": True},
             )
-            self._write_summary(summary, status, started, error)
+            try:
+                self._write_summary(summary, status, started, error)
+            except OSError as write_error:  # a full disk must not hide the step's error
+                self.summary_error = write_error
             raise
         finally:
             tracker.end(status)
+            self.log_error = log_file_error(logger)
             _close_logger(logger)
 
     def _summary_base(self, names):
@@ -328,7 +366,27 @@ class Runner:
 
     def _resolve_inputs(self, step):
         refs = step.inputs(self.config, self.store)
-        return {role: (self.store.get(ref) if ref else None) for role, ref in refs.items()}
+        return {role: (self._resolve(ref) if ref else None) for role, ref in refs.items()}
+
+    def _resolve(self, ref):
+        """The verified version ``ref`` names for this run (see ``aliases_at_start``)."""
+        name, version = split_ref(ref)
+        if version.startswith("v") and version[1:].isdigit():
+            artifact = self.store.get(ref)
+        elif version == "latest" and name in self.produced:
+            artifact = self.produced[name]
+        else:
+            pinned = self.aliases_at_start.get(name, {}).get(version)
+            if pinned is None:
+                self.store.get(ref)  # the usual message when it does not exist at all
+                raise ArtifactNotFoundError(
+                    f"artifact {ref!r} was committed by another run after run {self.run_id} "
+                    "started, and this run has not produced it; a run only reads what existed "
+                    "when it started or what it made itself. Run the step that produces it "
+                    "(in this run or before it)"
+                )
+            artifact = self.store.get(f"{name}:{pinned}")
+        return self.store.verify(artifact)
 
     def _run_step(self, name, position, total, logger, tracker):
         step = load_step(name)
@@ -340,6 +398,8 @@ class Runner:
         cached = None if (self.force or key is None) else self.store.cached_outputs(key)
         if cached is not None:
             outputs = cached["outputs"]
+            for artifact in outputs.values():
+                self.store.verify(artifact)
             self.store.mark_latest(outputs.values())
             record = self._record(name, "cached", started, key, input_refs, outputs)
             logger.info(
@@ -377,6 +437,7 @@ class Runner:
                 for path in ctx.outputs.values():
                     shutil.rmtree(path, ignore_errors=True)
             record = self._record(name, "ran", started, key, input_refs, outputs)
+        self.produced.update(outputs)
         self._copy_reports(name, record, outputs)
         logger.info(
             "    %s %s in %.2f s%s -> %s",

@@ -7,7 +7,8 @@ with :func:`pipeline.workflow.export.export_model`.
 """
 
 from pipeline.workflow.config import config_sha256
-from pipeline.workflow.steps._common import TABLE_FILE, features_and_target, read_table
+from pipeline.workflow.errors import ArtifactIntegrityError
+from pipeline.workflow.steps._common import TABLE_FILE, features_and_target, read_table_with_sha256
 from pipeline.workflow.steps.segregate import split
 
 NAME = "train"
@@ -40,7 +41,13 @@ def run(ctx):
     config = ctx.config
     data = config["data"]
     features, target = features_and_target(config)
-    frame = read_table(ctx.input_path("train"))
+    frame, data_sha256 = read_table_with_sha256(ctx.input_path("train"))
+    recorded = ctx.inputs["train"].files.get(TABLE_FILE)
+    if data_sha256 != recorded:
+        raise ArtifactIntegrityError(
+            f"artifact {ctx.inputs['train'].ref} changed while it was read: index sha256 of "
+            f"{TABLE_FILE} {recorded}, bytes read {data_sha256}; re-run with --force"
+        )
     fit_frame, val_frame = split(
         frame, data["val_size"], data["stratify"], config["main"]["random_seed"]
     )
@@ -62,7 +69,7 @@ def run(ctx):
         export_folder,
         train_frame=fit_frame,
         features=features,
-        training_data_sha256=ctx.inputs["train"].files[TABLE_FILE],
+        training_data_sha256=data_sha256,  # of the bytes the model was fitted on
         config_sha256=config_sha256(params(config)),
         positive_class=config["model"]["positive_class"],
     )
