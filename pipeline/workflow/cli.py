@@ -314,7 +314,9 @@ def main(argv=None):
         parser.print_help()
         return EXIT_USAGE
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe fails here, inside the handler below
+        return code
     except KeyboardInterrupt:
         print("cartflow: interrupted", file=sys.stderr)
         return 130

@@ -184,10 +184,25 @@ class RunLogHandler(logging.FileHandler):
             super().emit(record)
 
     def handleError(self, record):
+        self._failed(sys.exc_info()[1])
+
+    def flush(self):
+        try:
+            super().flush()
+        except OSError as exc:
+            self._failed(exc)
+
+    def close(self):
+        try:
+            super().close()
+        except OSError as exc:  # closing flushes what is buffered
+            self._failed(exc)
+
+    def _failed(self, exc):
         if self.error is None:
-            self.error = sys.exc_info()[1]
+            self.error = exc
             print(
-                f"cartflow: cannot write the run log {self.baseFilename}: {self.error}; "
+                f"cartflow: cannot write the run log {self.baseFilename}: {exc}; "
                 "the run goes on without it",
                 file=sys.stderr,
             )
