@@ -446,12 +446,16 @@ def validate_tree_arrays(tree_state, *, n_features_in, n_classes, is_classifier)
         raise ValueError("The tree's value array holds NaN or infinite entries.")
     if is_classifier and np.any(value < 0):
         raise ValueError("A classifier's value array (class fractions) must be non-negative.")
-    if is_classifier and np.any(value.sum(axis=2) <= 0):
-        node = int(np.flatnonzero(value.sum(axis=2).reshape(-1) <= 0)[0])
-        raise ValueError(
-            f"value[{node}] sums to zero; a classifier's class fractions must sum to a positive "
-            "number at every node (its probabilities would be undefined)."
-        )
+    if is_classifier:
+        # class fractions: every row is a probability distribution (predict_proba returns it)
+        sums = value.sum(axis=2).reshape(-1)
+        off = np.flatnonzero(~(np.abs(sums - 1.0) <= 1e-6))
+        if off.size:
+            node = int(off[0])
+            raise ValueError(
+                f"value[{node}] sums to {sums[node]!r}; a classifier's class fractions must sum "
+                "to 1 at every node (they are its predicted probabilities)."
+            )
     for name in ("impurity", "weighted_n_node_samples"):
         if not np.all(np.isfinite(arrays[name])):
             raise ValueError(f"The tree's {name} array holds NaN or infinite entries.")

@@ -188,6 +188,15 @@ class _BaseEncoder(TransformerMixin, BaseEstimator):
         return tags
 
 
+def _check_output_dtype(who, dtype):
+    try:
+        kind = np.dtype(dtype).kind
+    except (TypeError, ValueError):
+        kind = None
+    if kind is None or kind not in "biuf":
+        raise ValueError(f"{who}: dtype must be a numeric numpy dtype, got {dtype!r}.")
+
+
 def _check_unique_categories(est, j, cats):
     """A loaded category list: no repeats, at most one missing marker and only at the end."""
     values = cats.tolist()
@@ -243,6 +252,7 @@ class OneHotEncoder(_BaseEncoder):
 
     def _validate_params(self):
         who = "OneHotEncoder"
+        _check_output_dtype(who, self.dtype)
         if self.sparse_output is not False:
             raise ValueError(
                 f"{who}: only dense output is supported; pass sparse_output=False "
@@ -566,6 +576,7 @@ class OrdinalEncoder(_BaseEncoder):
 
     def _validate_params(self):
         who = "OrdinalEncoder"
+        _check_output_dtype(who, self.dtype)
         if self.handle_unknown not in ("error", "use_encoded_value"):
             raise ValueError(
                 f"{who}: handle_unknown must be 'error' or 'use_encoded_value', got "

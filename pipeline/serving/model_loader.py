@@ -171,6 +171,7 @@ def load_model(path):
     mlmodel = _read_mlmodel(path)
     signature = _read_signature(mlmodel, path)
     _check_format(mlmodel, path)
+    _check_model_sha256(mlmodel, path)
     try:
         from pipeline import persist
 
@@ -284,6 +285,35 @@ def _check_format(mlmodel, path):
         check_compatible(mlmodel)
     except (ValueError, KeyError, TypeError) as exc:
         raise ModelLoadError(f"{path / MLMODEL_FILE}: {exc}") from exc
+
+
+def _check_model_sha256(mlmodel, path):
+    """The model files must hash to the ``model_sha256`` the export recorded in ``MLmodel``."""
+    flavor = (mlmodel.get("flavors") or {}).get("cartflow") or {}
+    files, recorded = flavor.get("model_files"), flavor.get("model_sha256")
+    if not files or not recorded:
+        return
+    import hashlib
+
+    hashes = {}
+    for name in files:
+        file = path / str(name)
+        if not file.is_file() or ".." in Path(str(name)).parts:
+            raise ModelLoadError(f"{file} is missing; the model folder {str(path)!r} is incomplete")
+        digest = hashlib.sha256()
+        with open(file, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        hashes[str(name)] = digest.hexdigest()
+    combined = hashlib.sha256()
+    for name in sorted(hashes):
+        combined.update(f"{name}\0{hashes[name]}\n".encode())
+    if combined.hexdigest() != recorded:
+        raise ModelLoadError(
+            f"the model files in {str(path)!r} were modified after export: MLmodel records "
+            f"model_sha256 {recorded}, the files hash to {combined.hexdigest()}; re-export the "
+            "model (cartflow run --force --steps train)"
+        )
 
 
 def _read_signature(mlmodel, path):

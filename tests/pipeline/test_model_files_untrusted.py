@@ -325,7 +325,7 @@ def test_a_leaf_whose_class_fractions_are_all_zero_is_refused(tmp_path):
     arrays["tree/value"] = value
     with open(folder / "arrays.npz", "wb") as fh:
         np.savez(fh, **arrays)
-    with pytest.raises(tree.ModelFileError, match=rf"value\[{leaf}\] sums to zero"):
+    with pytest.raises(tree.ModelFileError, match=rf"value\[{leaf}\] sums to 0.0"):
         tree.load(folder)
 
 

@@ -56,3 +56,15 @@ def test_predict_refuses_a_model_that_cannot_score_its_example(unscorable_model,
     assert code == 2
     assert "cannot score its own input example" in capsys.readouterr().err
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_model_file_changed_after_export_is_refused(tmp_path):
+    from pipeline.serving.errors import ModelLoadError
+    from pipeline.serving.model_loader import load_model
+
+    folder, _ = make_model_folder(tmp_path / "model", n_rows=300)
+    load_model(folder)  # the untouched export loads
+    model_json = folder / "model.json"
+    model_json.write_text(model_json.read_text().replace('"max_depth": 8', '"max_depth": 7'))
+    with pytest.raises(ModelLoadError, match="modified after export: MLmodel records"):
+        load_model(folder)
