@@ -453,8 +453,8 @@ def validate_tree_arrays(tree_state, *, n_features_in, n_classes, is_classifier)
         if off.size:
             node = int(off[0])
             raise ValueError(
-                f"value[{node}] sums to {sums[node]!r}; a classifier's class fractions must sum "
-                "to 1 at every node (they are its predicted probabilities)."
+                f"value[{node}] sums to {float(sums[node])!r}; a classifier's class fractions "
+                "must sum to 1 at every node (they are its predicted probabilities)."
             )
     for name in ("impurity", "weighted_n_node_samples"):
         if not np.all(np.isfinite(arrays[name])):
