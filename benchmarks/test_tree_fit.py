@@ -188,34 +188,52 @@ def test_peak_memory_of_fit(tmp_path):
 
 _FIRST_FIT_SCRIPT = textwrap.dedent(
     """
-    import numpy as np, sys
-    from tree import DecisionTree
+    import json, sys, time
+    start = time.perf_counter()
+    import numpy as np
+    from tree import DecisionTree, DecisionTreeRegressor
     data = np.load(sys.argv[1])
-    DecisionTree().fit(data[:, :-1], data[:, -1].astype(int)).predict(data[:, :-1])
+    X, y = data[:, :-1], data[:, -1]
+    DecisionTree().fit(X, y.astype(int)).predict(X)
+    classifier = time.perf_counter() - start
+    start = time.perf_counter()
+    DecisionTreeRegressor().fit(X, X[:, 0]).predict(X)
+    regressor = time.perf_counter() - start
+    print(json.dumps({"classifier": classifier, "regressor": regressor}))
     """
 )
 
 
 def _run_fresh(script, *args, env):
+    """Seconds of the first classifier fit (interpreter start and import included) and of the
+    first regressor fit after it, in a fresh process."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", script, *args], check=True, env=env)
-    return time.perf_counter() - start
+    out = subprocess.run(
+        [sys.executable, "-c", script, *args], check=True, env=env, capture_output=True, text=True
+    )
+    times = json.loads(out.stdout.strip().splitlines()[-1])
+    startup = time.perf_counter() - start - times["classifier"] - times["regressor"]
+    return times["classifier"] + startup, times["regressor"]
 
 
 def test_first_fit_in_a_fresh_process(tmp_path):
-    """Wall time of a fresh interpreter importing tree and fitting iris (cold, then warm)."""
+    """First fits of iris in a fresh interpreter, with a cold numba cache, then a warm one."""
     from sklearn.datasets import load_iris
 
     X, y = load_iris(return_X_y=True)
     np.save(tmp_path / "iris.npy", np.c_[X, y])
-    if not FULL:  # the cold compile takes ~10 s: only in the full run
+    if not FULL:  # the cold compile takes long: only in the full run
         warm = _run_fresh(_FIRST_FIT_SCRIPT, str(tmp_path / "iris.npy"), env=dict(os.environ))
-        print(f"\nfirst fit in a fresh process, warm cache: {warm:.2f} s")
+        print(f"\nfirst fits in a fresh process, warm cache: {warm[0]:.2f} s, {warm[1]:.2f} s")
         return
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache}
         cold = _run_fresh(_FIRST_FIT_SCRIPT, str(tmp_path / "iris.npy"), env=env)
         warm = _run_fresh(_FIRST_FIT_SCRIPT, str(tmp_path / "iris.npy"), env=env)
-    print(f"\nfirst fit in a fresh process: cold cache {cold:.2f} s, warm cache {warm:.2f} s")
-    assert cold < 15.0
-    assert warm < 2.0
+    print(
+        f"\nfresh process, cold cache: classifier (import included) {cold[0]:.2f} s, then "
+        f"regressor {cold[1]:.2f} s; warm cache: {warm[0]:.2f} s, {warm[1]:.2f} s"
+    )
+    # the targets of the kernel rebuild (issue "The tree's kernels, written once")
+    assert cold[0] < 5.0 and cold[1] < 4.0
+    assert warm[0] < 0.5

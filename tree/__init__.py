@@ -1,5 +1,6 @@
 """CART decision trees written from scratch, with numba-compiled kernels."""
 
+from tree import criteria
 from tree._checks import NotFittedError
 from tree._classes import DecisionTree, DecisionTreeClassifier, DecisionTreeRegressor
 from tree._tree import Tree
@@ -16,6 +17,7 @@ __all__ = [
     "NotFittedError",
     "Tree",
     "__version__",
+    "criteria",
     "export_graphviz",
     "export_text",
     "load",

@@ -4,7 +4,6 @@ The number of threads used by ``fit`` and ``predict`` is numba's (``numba.set_nu
 the ``NUMBA_NUM_THREADS`` environment variable); small data is always handled on one thread.
 """
 
-import math
 import numbers
 import warnings
 import weakref
@@ -12,9 +11,8 @@ import weakref
 import numba
 import numpy as np
 
-from tree import _small
 from tree._base import TreeEstimatorBase
-from tree._builder import build_best_first, build_depth_first, workspace
+from tree._bundles import BY_CLASS, PER_SAMPLE, UNIT
 from tree._checks import (
     check_classification_y,
     check_is_fitted,
@@ -24,22 +22,17 @@ from tree._checks import (
     check_X,
     feature_names_of,
 )
-from tree._criterion import CRITERIA, ENTROPY, MSE, xlogx_table
-from tree._grow import ThreadedBuild
+from tree._fit import grow_tree
 from tree._params import (
     RANDOM_STATE,
     InstanceOf,
     Interval,
     NoneOk,
     Options,
-    check_random_state,
     validate_params,
 )
 from tree._predict import apply_records, decision_path_arrays, pack_tree
-from tree._presort import presort
 from tree._prune import prune_tree, pruning_path
-from tree._splitter import BY_CLASS, PER_SAMPLE, UNIT
-from tree._tree import Tree
 
 PARALLEL_MIN_CELLS = 200_000  # n_samples * n_features from which fit uses every thread
 # packed prediction records per fitted Tree object, built on first use
@@ -104,7 +97,8 @@ class _BaseDecisionTree(TreeEstimatorBase):
                 wmode, weights = PER_SAMPLE, np.ascontiguousarray(full)
         class_w = np.ones(n_stats) if class_w is None else class_w
 
-        tree = self._grow(
+        tree = grow_tree(
+            self,
             X32,
             y_enc,
             n_stats,
@@ -115,6 +109,7 @@ class _BaseDecisionTree(TreeEstimatorBase):
             min_weight_leaf,
             max_features,
             n_samples,
+            self._monotonic_constraints(X32, n_stats),
         )
         if self.ccp_alpha > 0.0:
             tree = prune_tree(tree, self.ccp_alpha)
@@ -131,6 +126,42 @@ class _BaseDecisionTree(TreeEstimatorBase):
         self.tree_ = tree
         return self
 
+    def _monotonic_constraints(self, X32, n_classes):
+        """``monotonic_cst`` checked, as int8, on class 0's fraction for a classifier (as
+        scikit-learn builds it); None without constraints."""
+        if self.monotonic_cst is None:
+            return None
+        cst = np.asarray(self.monotonic_cst)
+        if cst.ndim != 1 or cst.shape[0] != X32.shape[1]:
+            raise ValueError(
+                f"monotonic_cst has shape {cst.shape} but the input data X has {X32.shape[1]} "
+                "features: give one constraint (-1, 0 or 1) per feature."
+            )
+        if cst.dtype.kind not in "biuf" or not np.all(np.isin(cst, (-1, 0, 1))):
+            raise ValueError(
+                "monotonic_cst must be None or an array-like of -1, 0 or 1, but got "
+                f"{np.unique(cst)}."
+            )
+        if self._estimator_type == "classifier" and n_classes > 2:
+            raise ValueError(
+                "Monotonicity constraints are not supported with multiclass classification "
+                f"(y has {n_classes} classes); they need a binary or a regression target."
+            )
+        if self.criterion == "absolute_error":
+            raise ValueError(
+                "monotonic_cst is not supported with criterion='absolute_error'; use "
+                "'squared_error'."
+            )
+        if np.isnan(X32).any():
+            raise ValueError(
+                "Input X contains NaN, and monotonic_cst does not support missing values: "
+                "impute them first (e.g. with pipeline.preprocessing.SimpleImputer)."
+            )
+        cst = cst.astype(np.int8)
+        if self._estimator_type == "classifier":
+            cst = -cst  # the kernels constrain the fraction of class 0, the user the positive's
+        return np.ascontiguousarray(cst)
+
     def _resolve_max_features(self, n_features):
         mf = self.max_features
         if mf is None:
@@ -146,101 +177,6 @@ class _BaseDecisionTree(TreeEstimatorBase):
                 )
             return int(mf)
         return max(1, int(mf * n_features))
-
-    def _grow(
-        self,
-        X32,
-        y_enc,
-        n_classes,
-        wmode,
-        class_w,
-        weights,
-        w_total,
-        min_weight_leaf,
-        max_features,
-        n_samples_total,
-    ):
-        n, d = X32.shape
-        if isinstance(self.min_samples_leaf, numbers.Integral):
-            min_samples_leaf = int(self.min_samples_leaf)
-        else:
-            min_samples_leaf = int(math.ceil(self.min_samples_leaf * n_samples_total))
-        if isinstance(self.min_samples_split, numbers.Integral):
-            min_samples_split = int(self.min_samples_split)
-        else:
-            min_samples_split = max(2, int(math.ceil(self.min_samples_split * n_samples_total)))
-        min_samples_split = max(min_samples_split, 2 * min_samples_leaf)
-        max_depth = np.iinfo(np.int32).max if self.max_depth is None else int(self.max_depth)
-
-        crit = CRITERIA[self.criterion]
-        random_mode = self.splitter == "random"
-        rng = check_random_state(self.random_state)
-        seed = np.array([0, rng.randint(np.iinfo(np.int32).max)], dtype=np.uint64)
-        use_table = crit == ENTROPY and wmode == UNIT
-        table = xlogx_table(n) if use_table else np.zeros(1)
-
-        n_threads = numba.get_num_threads()
-        use_parallel = n_threads > 1 and n * d >= PARALLEL_MIN_CELLS
-        regression = crit >= MSE
-        n_values = 1 if regression else n_classes
-        if regression:
-            label_dtype = np.float64  # the kernels carry y itself beside each feature
-        else:
-            label_dtype = np.uint8 if n_classes <= 256 else np.int32
-        labels = y_enc.astype(label_dtype)
-        order, values, sorted_labels = presort(X32, labels, n_threads if use_parallel else 1)
-        common = (
-            order,
-            values,
-            sorted_labels,
-            wmode,
-            class_w,
-            weights,
-            w_total,
-            n_classes,
-            crit,
-            random_mode,
-            max_features,
-            min_samples_split,
-            min_samples_leaf,
-            float(min_weight_leaf),
-            max_depth,
-            float(self.min_impurity_decrease),
-            np.int64(_small.SMALL_NODE),  # read at fit time: the tests set it to 0
-        )
-        if self.max_leaf_nodes is None and use_parallel:
-            # the top levels node by node with the features split between threads, then the
-            # subtrees below `defer_below` samples concurrently
-            defer_below = max(n // (8 * n_threads), 2_000)
-            build = ThreadedBuild(common, table, use_table, seed, n_threads)
-            cols_i, cols_f, node_v, depth = build.run(defer_below)
-        else:
-            scratch = workspace(n, d, n_classes, 1, label_dtype)
-            if self.max_leaf_nodes is None:
-                node_i, node_f, node_v, depth = build_depth_first(
-                    *common, table, use_table, seed, *scratch, 0, n, 0, np.inf
-                )
-                node_v = node_v.copy()  # not a view keeping the spare rows
-            else:
-                node_i, node_f, node_v, _, depth = build_best_first(
-                    *common, int(self.max_leaf_nodes), table, use_table, seed, *scratch
-                )
-            cols_i, cols_f = node_i.T, node_f.T
-        node_count = node_v.shape[0]
-        tree = Tree(d, np.array([n_values]), 1)
-        # copies of the rows of column-major arrays, views of the column-major ones
-        tree.children_left = np.ascontiguousarray(cols_i[0])
-        tree.children_right = np.ascontiguousarray(cols_i[1])
-        tree.feature = np.ascontiguousarray(cols_i[2])
-        tree.n_node_samples = np.ascontiguousarray(cols_i[3])
-        tree.missing_go_to_left = cols_i[4].astype(np.uint8)
-        tree.threshold = np.ascontiguousarray(cols_f[0])
-        tree.impurity = np.ascontiguousarray(cols_f[1])
-        tree.weighted_n_node_samples = np.ascontiguousarray(cols_f[2])
-        tree.value = node_v.reshape(node_count, 1, n_values)
-        tree.node_count = int(node_count)
-        tree.max_depth = int(depth)
-        return tree
 
     # -- prediction ----------------------------------------------------------------------------
 
@@ -363,6 +299,11 @@ class DecisionTree(_BaseDecisionTree):
         Weights of the classes, multiplied into ``sample_weight``.
     ccp_alpha : float, default 0.0
         Complexity parameter of minimal cost-complexity pruning (0: no pruning).
+    monotonic_cst : array-like of int of shape (n_features,) or None, default None
+        Per feature, 1 (the prediction may only increase with it), -1 (only decrease) or 0 (no
+        constraint), as in scikit-learn: on the probability of the positive class
+        (``classes_[1]``) for binary classification, on the prediction for regression. Not
+        for multiclass targets, missing values in X or the absolute error.
 
     Notes
     -----
@@ -415,8 +356,16 @@ class DecisionTree(_BaseDecisionTree):
         "random_state": RANDOM_STATE,
         "max_leaf_nodes": [Interval("int", 2, None, "left"), NoneOk()],
         "min_impurity_decrease": [Interval("real", 0.0, None, "left")],
-        "class_weight": [InstanceOf(dict, label="a dict"), Options("balanced"), NoneOk()],
+        "class_weight": [
+            InstanceOf(dict, label="a dict"),
+            Options("balanced"),
+            NoneOk(),
+        ],
         "ccp_alpha": [Interval("real", 0.0, None, "left")],
+        "monotonic_cst": [
+            InstanceOf(list, tuple, np.ndarray, label="an array-like of -1, 0 and 1"),
+            NoneOk(),
+        ],
     }
 
     def __init__(
@@ -434,6 +383,7 @@ class DecisionTree(_BaseDecisionTree):
         min_impurity_decrease=0.0,
         class_weight=None,
         ccp_alpha=0.0,
+        monotonic_cst=None,
     ):
         self.criterion = criterion
         self.splitter = splitter
@@ -447,10 +397,11 @@ class DecisionTree(_BaseDecisionTree):
         self.min_impurity_decrease = min_impurity_decrease
         self.class_weight = class_weight
         self.ccp_alpha = ccp_alpha
+        self.monotonic_cst = monotonic_cst
 
     def _encode_targets(self, y, n_samples, name):
         classes, y_enc = check_classification_y(y, n_samples, name)
-        attrs = {"classes_": classes, "n_classes_": int(len(classes))}
+        attrs = {"classes_": classes, "n_classes_": len(classes)}
         return y_enc, len(classes), self._class_weights(classes, y_enc), attrs
 
     def _class_weights(self, classes, y_enc):
@@ -543,6 +494,7 @@ class DecisionTreeRegressor(_BaseDecisionTree):
         max_leaf_nodes=None,
         min_impurity_decrease=0.0,
         ccp_alpha=0.0,
+        monotonic_cst=None,
     ):
         if isinstance(criterion, str) and criterion == "friedman_mse":
             # as scikit-learn 1.9: the two criteria always chose the same splits
@@ -565,6 +517,7 @@ class DecisionTreeRegressor(_BaseDecisionTree):
         self.max_leaf_nodes = max_leaf_nodes
         self.min_impurity_decrease = min_impurity_decrease
         self.ccp_alpha = ccp_alpha
+        self.monotonic_cst = monotonic_cst
 
     def _encode_targets(self, y, n_samples, name):
         return check_regression_y(y, n_samples, name), 2, None, {}

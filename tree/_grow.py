@@ -3,7 +3,8 @@
 The nodes with at least ``defer_below`` samples (the top few levels) are grown here one at a
 time, each node's split search and partition divided between the threads by feature. Every
 smaller node that needs splitting is deferred; the deferred subtrees are then grown
-concurrently, one kernel call each, and spliced into the top tree in scikit-learn's preorder.
+concurrently, one ``build_depth_first`` call each, and spliced into the top tree in
+scikit-learn's preorder.
 
 Plain Python threads are used rather than numba's ``parallel=True``: on a shared machine the
 OpenMP workers' spin-waiting between the many short parallel regions of a build cost several
@@ -15,56 +16,40 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from tree._builder import (
-    DEFERRED,
-    EPSILON,
-    TREE_LEAF,
-    TREE_UNDEFINED,
-    build_depth_first,
-    place_subtree,
-    workspace,
-)
-from tree._criterion import MAE, MSE, node_impurity
-from tree._node import finish_split, prepare_candidates
-from tree._splitter import _partition_chunk, mark_left, node_totals, search_serial, split_skip
+from tree._builder import build_depth_first, children_bounds, new_nodes
+from tree._bundles import Root, make_workspace
+from tree._criterion import EPSILON, MAE, node_impurity
+from tree._features import prepare_candidates
+from tree._jit import borrowing_kernel
+from tree._mae import search_mae
+from tree._mae_split import finish_split_mae, mae_node_statistics
+from tree._node import chosen_split, split_impurities
+from tree._partition import mark_left, partition, split_skip
+from tree._scan import search
+from tree._stats import node_statistics
+from tree._tree import TREE_LEAF, TREE_UNDEFINED
 
 THREAD_MIN_WORK = 50_000  # samples x features below which one node's work is not divided
+DEFERRED = -3  # child pointer DEFERRED - k: the k-th deferred subtree
 
 
 class ThreadedBuild:
-    """One depth-first build over the presorted arrays, on ``n_threads`` threads.
+    """One depth-first build of ``data`` on ``n_threads`` threads (see ``tree._bundles``)."""
 
-    ``common`` is the argument tuple shared by the kernels (see ``build_depth_first``).
-    """
+    def __init__(self, data, criterion, rules, seed, n_values, n_threads):
+        self.data, self.criterion, self.rules = data, criterion, rules
+        self.seed, self.n_values, self.n_threads = seed, n_values, n_threads
+        self.d, self.n = data.order.shape
 
-    def __init__(self, common, table, use_table, seed, n_threads):
-        self.common = common
-        (
-            self.order,
-            self.values,
-            self.labels,
-            self.wmode,
-            self.class_w,
-            self.weights,
-            self.w_total,
-            self.n_classes,
-            self.crit,
-            self.random_mode,
-            self.max_features,
-            self.min_samples_split,
-            self.min_samples_leaf,
-            self.min_weight_leaf,
-            self.max_depth,
-            self.min_impurity_decrease,
-            self.small_node,
-        ) = common
-        self.table, self.use_table, self.seed = table, use_table, seed
-        self.n_threads = n_threads
-        self.d, self.n = self.order.shape
+    def _workspace(self, n_chunks=1, buffer_size=None):
+        return make_workspace(
+            self.n, self.d, self.criterion.n_classes, self.data.labels.dtype, self.seed,
+            n_chunks, buffer_size,
+        )  # fmt: skip
 
     def run(self, defer_below):
         """Return ``(cols_i, cols_f, node_v, max_depth)`` of the whole tree, ``cols_i`` and
-        ``cols_f`` column by column (``node_i.T``, ``node_f.T``)."""
+        ``cols_f`` column by column (``Nodes.ints.T``, ``Nodes.floats.T``)."""
         with ThreadPoolExecutor(max_workers=self.n_threads) as pool:
             self.pool = pool
             top_i, top_f, top_v, depth, deferred = self._grow_top(defer_below)
@@ -75,59 +60,58 @@ class ThreadedBuild:
     # -- the top of the tree, node by node -----------------------------------------------------
 
     def _grow_top(self, defer_below):
-        n_values = 1 if self.crit >= MSE else self.n_classes
-        ws = workspace(self.n, self.d, self.n_classes, 2, self.labels.dtype)
-        goes_left, b_ord, b_val, b_lab, ws_i, ws_f, lc_scratch = ws
-        rng = self.seed.copy()
+        data, criterion, rules = self.data, self.criterion, self.rules
+        ws = self._workspace(n_chunks=2)
         rows_i, rows_f, rows_v = [], [], []
         deferred = []
-        tot = np.empty(self.n_classes)
-        lc = np.empty(self.n_classes)
-        stack = [(0, self.n, 0, -1, False, np.inf)]
+        stack = [(0, self.n, 0, -1, False, np.inf, -np.inf, np.inf)]
         max_depth_seen = 0
         while stack:
-            start, end, depth, parent, is_left, impurity = stack.pop()
+            start, end, depth, parent, is_left, impurity, lower, upper = stack.pop()
+            ws.bounds[0] = lower
+            ws.bounds[1] = upper
             n_node = end - start
-            w_node = node_totals(
-                self.order[0],
-                self.labels[0],
-                start,
-                end,
-                self.wmode,
-                self.class_w,
-                self.weights,
-                self.crit,
-                tot,
-            )
-            is_leaf = (
-                depth >= self.max_depth
-                or n_node < self.min_samples_split
-                or n_node < 2 * self.min_samples_leaf
-                or w_node < 2 * self.min_weight_leaf
-            )
+            if criterion.code == MAE:
+                w_node = mae_node_statistics(data, criterion, start, end, ws.totals)
+            else:
+                w_node = node_statistics(data, criterion, start, end, ws.totals)
             if np.isinf(impurity):
-                impurity = node_impurity(self.crit, tot, self.n_classes, w_node)
-            is_leaf = is_leaf or impurity <= EPSILON
+                impurity = node_impurity(criterion.code, ws.totals, criterion.n_classes, w_node)
+            is_leaf = (
+                depth >= rules.max_depth
+                or n_node < rules.min_samples_split
+                or n_node < 2 * rules.min_samples_leaf
+                or w_node < 2 * rules.min_weight_leaf
+                or impurity <= EPSILON
+            )
             if not is_leaf and n_node < defer_below and parent >= 0:
                 rows_i[parent][0 if is_left else 1] = DEFERRED - len(deferred)
-                deferred.append((start, end, depth, impurity))
+                deferred.append(Root(start, end, depth, impurity, lower, upper))
                 continue
             if not is_leaf:
-                split = self._find_split(
-                    start, end, tot, w_node, impurity, rng, ws_i, ws_f, lc_scratch, lc
-                )
-                feature, pos, threshold, imp_left, imp_right, improvement, mgl = split
-                is_leaf = feature < 0 or improvement + EPSILON < self.min_impurity_decrease
+                split = self._find_split(ws, start, end, w_node, impurity)
+                (
+                    feature,
+                    pos,
+                    threshold,
+                    imp_left,
+                    imp_right,
+                    improvement,
+                    mgl,
+                    middle,
+                ) = split
+                is_leaf = feature < 0 or improvement + EPSILON < rules.min_impurity_decrease
             node_id = len(rows_i)
             if parent >= 0:
                 rows_i[parent][0 if is_left else 1] = node_id
-            if self.crit == MAE:
-                value = tot[:1]  # the weighted median
-            elif n_values == self.n_classes:
-                value = tot / w_node
-            else:
-                value = tot[:1] / w_node
-            rows_v.append(value.copy())
+            totals = ws.totals
+            value = totals[:1] if criterion.code == MAE else totals[: self.n_values] / w_node
+            value = value.copy()
+            if rules.use_monotonic:  # as tree._builder.clip_value
+                value[0] = min(max(value[0], lower), upper)
+                if value.shape[0] == 2:
+                    value[1] = 1 - value[0]
+            rows_v.append(value)
             max_depth_seen = max(max_depth_seen, depth)
             if is_leaf:
                 rows_i.append([TREE_LEAF, TREE_LEAF, TREE_UNDEFINED, n_node, 0])
@@ -135,145 +119,114 @@ class ThreadedBuild:
                 continue
             rows_i.append([TREE_LEAF, TREE_LEAF, feature, n_node, mgl])
             rows_f.append([threshold, impurity, w_node])
-            self._apply_split(
-                start, end, feature, threshold, mgl == 1, goes_left, b_ord, b_val, b_lab
+            self._apply_split(ws, start, end, feature, threshold, mgl == 1)
+            left_lower, left_upper, right_lower, right_upper = children_bounds(
+                rules, feature, lower, upper, middle
             )
-            stack.append((pos, end, depth + 1, node_id, False, imp_right))
-            stack.append((start, pos, depth + 1, node_id, True, imp_left))
+            stack.append(
+                (
+                    pos,
+                    end,
+                    depth + 1,
+                    node_id,
+                    False,
+                    imp_right,
+                    right_lower,
+                    right_upper,
+                )
+            )
+            stack.append((start, pos, depth + 1, node_id, True, imp_left, left_lower, left_upper))
         top_i = np.array(rows_i, dtype=np.int64).reshape(-1, 5)
         top_f = np.array(rows_f, dtype=np.float64).reshape(-1, 3)
-        top_v = np.array(rows_v, dtype=np.float64).reshape(-1, n_values)
+        top_v = np.array(rows_v, dtype=np.float64).reshape(-1, self.n_values)
         return top_i, top_f, top_v, max_depth_seen, deferred
 
-    def _find_split(self, start, end, tot, w_node, impurity, rng, ws_i, ws_f, lc_scratch, lc):
-        m = prepare_candidates(
-            self.values, start, end, self.max_features, self.random_mode, rng, ws_i, ws_f
-        )
-        feats, res_pos, rand_ml = ws_i[1], ws_i[2], ws_i[3]
-        rand_thr, res_num, res_den = ws_f[0], ws_f[1], ws_f[2]
+    def _find_split(self, ws, start, end, w_node, impurity):
+        data, criterion, rules = self.data, self.criterion, self.rules
+        m = prepare_candidates(data, rules, ws, start, end)
 
-        def search(lo, hi):
-            search_serial(
-                hi - lo,
-                feats[lo:hi],
-                self.order,
-                self.values,
-                self.labels,
-                start,
-                end,
-                self.wmode,
-                self.class_w,
-                self.weights,
-                tot,
-                w_node,
-                self.n_classes,
-                self.crit,
-                self.min_samples_leaf,
-                self.min_weight_leaf,
-                self.table,
-                self.use_table,
-                self.random_mode,
-                rand_thr[lo:hi],
-                rand_ml[lo:hi],
-                lc_scratch[lo:hi],
-                res_pos[lo:hi],
-                res_num[lo:hi],
-                res_den[lo:hi],
-            )
+        scan = search_mae if criterion.code == MAE else search
+
+        def search_range(lo, hi):
+            scan(data, criterion, rules, ws, start, end, w_node, lo, hi)
 
         if m > 1 and (end - start) * m >= THREAD_MIN_WORK:
             bounds = np.linspace(0, m, self.n_threads + 1).astype(int)
-            list(self.pool.map(search, bounds[:-1], bounds[1:]))
+            list(self.pool.map(search_range, bounds[:-1], bounds[1:]))
         else:
-            search(0, m)
-        return finish_split(
-            m,
-            self.order,
-            self.values,
-            self.labels,
-            start,
-            end,
-            self.wmode,
-            self.class_w,
-            self.weights,
-            tot,
-            w_node,
-            self.w_total,
-            impurity,
-            self.n_classes,
-            self.crit,
-            self.random_mode,
-            ws_i,
-            ws_f,
-            lc,
+            search_range(0, m)
+        if criterion.code == MAE:
+            return finish_split_mae(data, criterion, rules, ws, m, start, end, w_node, impurity)
+        f, pos, missing_left, threshold, n_left, missing_flag = chosen_split(
+            data, rules, ws, m, start, end
         )
-
-    def _apply_split(
-        self, start, end, feature, threshold, missing_left, goes_left, b_ord, b_val, b_lab
-    ):
-        mark_left(
-            self.order,
-            self.values,
-            feature,
-            start,
-            end,
+        if f < 0:
+            return -1, end, 0.0, 0.0, 0.0, 0.0, 0, 0.0
+        imp_left, imp_right, improvement, middle = split_impurities(
+            data, criterion, ws, f, start, pos, end, missing_left, w_node, impurity
+        )
+        return (
+            f,
+            start + n_left,
             threshold,
-            missing_left,
-            goes_left,
+            imp_left,
+            imp_right,
+            improvement,
+            missing_flag,
+            middle,
         )
-        skip = split_skip(self.values, feature, end, missing_left)
-        n_chunks = b_ord.shape[0] if (end - start) * self.d >= THREAD_MIN_WORK else 1
 
-        def partition(t):
-            _partition_chunk(
-                t,
-                n_chunks,
-                self.order,
-                self.values,
-                self.labels,
-                start,
-                end,
-                skip,
-                goes_left,
-                b_ord,
-                b_val,
-                b_lab,
-            )
+    def _apply_split(self, ws, start, end, feature, threshold, missing_left):
+        data = self.data
+        mark_left(data, feature, start, end, threshold, missing_left, ws.goes_left)
+        skip = split_skip(data, feature, end, missing_left)
+        n_chunks = ws.buffer_order.shape[0] if (end - start) * self.d >= THREAD_MIN_WORK else 1
 
-        list(self.pool.map(partition, range(n_chunks)))
+        def partition_chunk(chunk):
+            partition(data, ws, start, end, skip, self.d, chunk, n_chunks)
+
+        list(self.pool.map(partition_chunk, range(n_chunks)))
 
     # -- the deferred subtrees, concurrently ---------------------------------------------------
 
     def _grow_deferred(self, top_i, top_f, top_v, depth, deferred):
         def grow(k):
-            start, end, sub_depth, impurity = deferred[k]
-            goes_left, b_ord, b_val, b_lab, ws_i, ws_f, lc_scratch = workspace(
-                self.n, self.d, self.n_classes, 1, self.labels.dtype, buffer_size=end - start
-            )
-            return build_depth_first(
-                *self.common,
-                self.table,
-                self.use_table,
-                self.seed.copy(),
-                goes_left,
-                b_ord,
-                b_val,
-                b_lab,
-                ws_i,
-                ws_f,
-                lc_scratch,
-                start,
-                end,
-                sub_depth,
-                impurity,
-            )
+            root = deferred[k]
+            ws = self._workspace(buffer_size=root.end - root.start)
+            nodes = new_nodes(2 * (root.end - root.start), self.n_values)
+            node_count, sub_max_depth = build_depth_first(
+                self.data, self.criterion, self.rules, ws, nodes, root,
+                True if self.criterion.code == MAE else None,
+            )  # fmt: skip
+            return nodes, node_count, sub_max_depth
 
         # largest first, so that the threads end together
-        tasks = sorted(range(len(deferred)), key=lambda k: deferred[k][0] - deferred[k][1])
+        tasks = sorted(range(len(deferred)), key=lambda k: deferred[k].start - deferred[k].end)
         results = dict(zip(tasks, self.pool.map(grow, tasks)))
         subtrees = [results[k] for k in range(len(deferred))]
         cols_i, cols_f, node_v = _splice(top_i, top_f, top_v, subtrees, self.pool)
-        return cols_i, cols_f, node_v, max(depth, max(r[3] for r in subtrees))
+        return cols_i, cols_f, node_v, max(depth, max(r[2] for r in subtrees))
+
+
+@borrowing_kernel
+def place_subtree(cols_i, cols_f, out_v, first, nodes, node_count):
+    """Copy a subtree numbered in preorder from 0 into the tree's columns from node ``first``.
+
+    A subtree grown on its own is a contiguous block of the whole tree's preorder: its nodes
+    keep their order, their child indices move by ``first``.
+    """
+    sub_i, sub_f, sub_v = nodes.ints, nodes.floats, nodes.values
+    for row in range(node_count):
+        node = first + row
+        for j in range(5):
+            cols_i[j, node] = sub_i[row, j]
+        if sub_i[row, 0] != TREE_LEAF:
+            cols_i[0, node] += first
+            cols_i[1, node] += first
+        for j in range(3):
+            cols_f[j, node] = sub_f[row, j]
+        for j in range(sub_v.shape[1]):
+            out_v[node, j] = sub_v[row, j]
 
 
 def _splice(top_i, top_f, top_v, subtrees, pool):
@@ -288,11 +241,14 @@ def _splice(top_i, top_f, top_v, subtrees, pool):
         entry = stack.pop()
         if entry < 0:
             first_of_sub[-1 - entry] = n_nodes
-            n_nodes += subtrees[-1 - entry][0].shape[0]
+            n_nodes += subtrees[-1 - entry][1]
             continue
         first_of_top[entry] = n_nodes
         n_nodes += 1
-        for child in (top_i[entry, 1], top_i[entry, 0]):  # right pushed first: left is next
+        for child in (
+            top_i[entry, 1],
+            top_i[entry, 0],
+        ):  # right pushed first: left is next
             if child <= DEFERRED:
                 stack.append(-1 - (DEFERRED - child))
             elif child != TREE_LEAF:
@@ -302,8 +258,8 @@ def _splice(top_i, top_f, top_v, subtrees, pool):
     node_v = np.empty((n_nodes, top_v.shape[1]), dtype=np.float64)
 
     def place(k):
-        sub_i, sub_f, sub_v, _ = subtrees[k]
-        place_subtree(cols_i, cols_f, node_v, first_of_sub[k], sub_i, sub_f, sub_v)
+        nodes, node_count, _ = subtrees[k]
+        place_subtree(cols_i, cols_f, node_v, first_of_sub[k], nodes, node_count)
 
     list(pool.map(place, range(len(subtrees))))
     rows = first_of_top

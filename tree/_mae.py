@@ -16,20 +16,23 @@ few steps per deletion: O(n log n) for the sort, O(n) for the sweeps. A single s
 children of the chosen split) is summarised with a Fenwick tree over the ranks whose descent
 finds the median as scikit-learn's does.
 
-The kernels only need numpy and numba; ``tree._splitter`` dispatches to them.
+``tree._scan.search`` dispatches to ``search_mae``.
 """
 
 import numpy as np
-from numba import njit
 
-FEATURE_THRESHOLD = np.float32(1e-7)  # the same as tree._splitter's
+from tree._bundles import UNIT
+from tree._criterion import absolute_error_proxy
+from tree._jit import borrowing_kernel, kernel
+
+FEATURE_THRESHOLD = np.float32(1e-7)  # the same as tree._scan's
 RANK_ONCE_FROM = 128  # node size from which the targets are ranked once per node
 
 
 # -- Fenwick tree of weights and weighted targets over node-local y ranks ----------------------
 
 
-@njit(cache=True, nogil=True)
+@borrowing_kernel
 def _fenwick_clear(tw, twy, size):
     """Empty the first ``size`` slots; return the highest power of two <= size."""
     for k in range(size + 1):
@@ -41,7 +44,7 @@ def _fenwick_clear(tw, twy, size):
     return p >> 1
 
 
-@njit(cache=True, nogil=True)
+@borrowing_kernel
 def _fenwick_add(tw, twy, size, rank, yv, w):
     wy = w * yv
     k = rank + 1
@@ -51,7 +54,7 @@ def _fenwick_add(tw, twy, size, rank, yv, w):
         k += k & -k
 
 
-@njit(cache=True, nogil=True)
+@borrowing_kernel
 def _fenwick_median(tw, twy, size, max_pow2, target):
     """Rank crossing cumulative weight ``target``: ``(rank, prev_rank, w_below, wy_below)``.
 
@@ -105,7 +108,7 @@ def _fenwick_median(tw, twy, size, max_pow2, target):
     return cur, prev, cum_w, cum_wy
 
 
-@njit(cache=True, nogil=True)
+@borrowing_kernel
 def _median_and_error(tw, twy, size, max_pow2, sorted_y, total_w, total_wy):
     """Weighted median and sum of weighted absolute deviations of the tree's contents."""
     rank, prev, w_below, wy_below = _fenwick_median(tw, twy, size, max_pow2, 0.5 * total_w)
@@ -121,7 +124,7 @@ def _median_and_error(tw, twy, size, max_pow2, sorted_y, total_w, total_wy):
 # -- ranking -----------------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def _rank(ys, n, sorted_y, ranks):
     """``sorted_y[:n]`` the sorted ``ys[:n]``; ``ranks[i]`` the rank of ``ys[i]``."""
     idx = np.argsort(ys[:n])
@@ -131,7 +134,7 @@ def _rank(ys, n, sorted_y, ranks):
         ranks[i] = r
 
 
-@njit(cache=True, nogil=True)
+@borrowing_kernel
 def set_median_error(order_f, labels_f, unit, weights, positions, n, scratch_f, scratch_i):
     """``(median, absolute error, weight)`` of the samples at ``positions[:n]``.
 
@@ -158,7 +161,7 @@ def set_median_error(order_f, labels_f, unit, weights, positions, n, scratch_f, 
     return median, error, total_w
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def node_median_error(order_f, labels_f, start, end, unit, weights):
     """``(median, absolute error, weight)`` of the node ``[start, end)``."""
     n = end - start
@@ -170,7 +173,7 @@ def node_median_error(order_f, labels_f, start, end, unit, weights):
     return set_median_error(order_f, labels_f, unit, weights, positions, n, scratch_f, scratch_i)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def split_errors(order_f, values_f, labels_f, start, end, pos, missing_left, unit, weights):
     """``(AE_left, w_left, AE_right, w_right)`` of the split at ``pos`` (non-missing ``[start,
     pos)`` left, plus the missing values when ``missing_left``)."""
@@ -199,7 +202,7 @@ def split_errors(order_f, values_f, labels_f, start, end, pos, missing_left, uni
     return error_left, w_left, error_right, w_right
 
 
-@njit(cache=True, nogil=True)
+@borrowing_kernel
 def first_missing(values_f, start, end):
     """End of the non-missing values of a segment (NaN sort last)."""
     if not np.isnan(values_f[end - 1]):
@@ -218,7 +221,7 @@ def first_missing(values_f, start, end):
 # -- the split search --------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@borrowing_kernel
 def _errors_by_deletion(ranks, sorted_y, w_rank, n, nxt, prv, from_front, errors):
     """Absolute errors of every suffix (``from_front``: ``errors[k]`` of ``seq[k:]``) or every
     prefix (``errors[k]`` of ``seq[:k+1]``) of the sequence whose y ranks are ``ranks``.
@@ -285,7 +288,7 @@ def _errors_by_deletion(ranks, sorted_y, w_rank, n, nxt, prv, from_front, errors
             m = nxt[m]
 
 
-@njit(cache=True, nogil=True)
+@borrowing_kernel
 def scan_best_mae(
     order_f,
     values_f,
@@ -302,7 +305,7 @@ def scan_best_mae(
     rank_of,
     node_ranked,
 ):
-    """Best split of one feature: ``(pos, proxy, 1.0)``, pos encoded as in ``tree._splitter``.
+    """Best split of one feature: ``(pos, proxy, 1.0)``, pos encoded as in ``tree._scan``.
 
     As scikit-learn, with missing values the samples are scanned twice: the missing ones last
     (sent right, including "all values left, the missing right"), then first (sent left).
@@ -363,16 +366,14 @@ def scan_best_mae(
             w_right = w_node - w_left
             if w_left < min_weight_leaf or w_right < min_weight_leaf:
                 continue
-            impurity_left = errors_left[k] / w_left
-            impurity_right = errors_right[k + 1] / w_right
-            proxy = -w_right * impurity_right - w_left * impurity_left
+            proxy, _ = absolute_error_proxy(errors_left[k], errors_right[k + 1], w_left, w_right)
             if proxy > best:
                 best = proxy
                 best_pos = -2 - q if missing_left else q
     return best_pos, best, 1.0
 
 
-@njit(cache=True, nogil=True)
+@borrowing_kernel
 def scan_random_mae(
     order_f,
     values_f,
@@ -407,33 +408,21 @@ def scan_random_mae(
     )
     if w_left < min_weight_leaf or w_right < min_weight_leaf:
         return -1, -np.inf, 1.0
-    proxy = -w_right * (error_right / w_right) - w_left * (error_left / w_left)
+    proxy, _ = absolute_error_proxy(error_left, error_right, w_left, w_right)
     return (-2 - pos if missing_left else pos), proxy, 1.0
 
 
-@njit(cache=True, nogil=True)
-def search_mae(
-    n_feats,
-    feats,
-    order,
-    values,
-    labels,
-    start,
-    end,
-    unit,
-    weights,
-    w_node,
-    min_samples_leaf,
-    min_weight_leaf,
-    random_mode,
-    rand_thr,
-    rand_ml,
-    res_pos,
-    res_num,
-    res_den,
-):
-    """``tree._splitter.search_serial`` for the absolute error (one scratch for all features)."""
+@kernel
+def search_mae(data, criterion, rules, ws, start, end, w_node, lo, hi):
+    """``tree._scan.search`` for the absolute error: candidates ``features[lo:hi]``."""
+    order, values, labels = data.order, data.values, data.labels
+    unit = criterion.weight_mode == UNIT
+    weights = criterion.sample_weight
+    min_samples_leaf = rules.min_samples_leaf
+    min_weight_leaf = rules.min_weight_leaf
+    random_mode = rules.random_splitter
     n = end - start
+    n_feats = hi - lo
     scratch_f = np.empty((5, n + 1), dtype=np.float64)
     scratch_i = np.empty((4, n + 1), dtype=np.int64)
     # rank the node's targets once for all features (a map sample -> rank), unless the node is
@@ -441,15 +430,15 @@ def search_mae(
     node_ranked = not random_mode and n_feats > 1 and n >= RANK_ONCE_FROM
     rank_of = np.empty(order.shape[1] if node_ranked else 1, dtype=np.int32)
     if node_ranked:
-        f0 = feats[0]
+        f0 = ws.features[lo]
         ys = scratch_f[0]
         for k in range(n):
             ys[k] = labels[f0, start + k]
         _rank(ys, n, scratch_f[1], scratch_i[0])
         for k in range(n):
             rank_of[order[f0, start + k]] = scratch_i[0, k]
-    for j in range(n_feats):
-        f = feats[j]
+    for j in range(lo, hi):
+        f = ws.features[j]
         if random_mode:
             pos, num, den = scan_random_mae(
                 order[f],
@@ -461,8 +450,8 @@ def search_mae(
                 weights,
                 min_samples_leaf,
                 min_weight_leaf,
-                rand_thr[j],
-                rand_ml[j] == 1,
+                ws.random_threshold[j],
+                ws.random_missing_left[j] == 1,
             )
         else:
             pos, num, den = scan_best_mae(
@@ -481,6 +470,6 @@ def search_mae(
                 rank_of,
                 node_ranked,
             )
-        res_pos[j] = pos
-        res_num[j] = num
-        res_den[j] = den
+        ws.best_pos[j] = pos
+        ws.proxy_num[j] = num
+        ws.proxy_den[j] = den

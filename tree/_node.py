@@ -1,150 +1,130 @@
-"""Choosing a node's split: its candidate features, and the chosen split's statistics.
+"""One node: choose its split from the candidates' scans, and what the tree stores about it.
 
-The search itself (``tree._splitter``, ``tree._small``, ``tree._mae``) leaves, per candidate,
-its best position and proxy improvement in the workspace; ``finish_split`` picks the best
-candidate and computes what the tree stores: threshold, children impurities, improvement.
+``find_split`` draws the candidates (``tree._features``), scans them (``tree._scan``) and
+``chosen_split`` picks the best: the candidate with the largest proxy, the lowest feature index
+among equals (each feature already kept its lowest threshold). Only for that winner are the
+exact children impurities and the impurity improvement computed, as scikit-learn does.
 """
 
 import numpy as np
-from numba import njit
 
-from tree._criterion import MAE, children_impurity, impurity_improvement
-from tree._mae import split_errors
-from tree._splitter import (
-    UNIT,
-    add_sample,
-    draw_features,
-    end_non_missing,
-    node_totals,
-    rand_int,
-    rand_uniform,
-    split_left_totals,
-)
+from tree._criterion import children_impurity, impurity_improvement
+from tree._features import prepare_candidates
+from tree._jit import borrowing_kernel
+from tree._scan import end_non_missing, search
+from tree._stats import add_sample, segment_statistics, split_left_statistics
 
 
-@njit(cache=True, nogil=True)
-def prepare_candidates(values, start, end, max_features, random_mode, rng, ws_i, ws_f):
-    """Draw the node's candidate features (and random thresholds); return their number.
-
-    Each node seeds its own random stream from (seed, start, end): the tree does not depend on
-    the order in which nodes are grown, so serial and threaded builds agree.
-    """
-    rng[0] = (
-        rng[1]
-        ^ (np.uint64(start) * np.uint64(0x9E3779B97F4A7C15))
-        ^ (np.uint64(end) * np.uint64(0xC2B2AE3D27D4EB4F))
-    )
-    feats = ws_i[1]
-    m = draw_features(values, start, end, max_features, random_mode, rng, ws_i[0], feats)
-    if random_mode:
-        rand_thr = ws_f[0]
-        rand_ml = ws_i[3]
-        for j in range(m):
-            f = feats[j]
-            end_nm = end_non_missing(values[f], start, end)
-            rand_ml[j] = rand_int(rng, 2) if end_nm < end else 0
-            lo = np.float64(values[f, start])
-            hi = np.float64(values[f, end_nm - 1])
-            t = (hi - lo) * rand_uniform(rng) + lo
-            if t == hi:
-                t = lo
-            rand_thr[j] = t
-    return m
-
-
-@njit(cache=True, nogil=True)
-def best_candidate(m, res_pos, res_num, res_den):
-    """Index of the searched candidate with the largest proxy improvement (the first among
+@borrowing_kernel
+def best_candidate(ws, m):
+    """Index of the scanned candidate with the largest proxy improvement (the first among
     equals), -1 if none has an admissible split."""
     best = -1
     for j in range(m):
-        if res_pos[j] == -1:
+        if ws.best_pos[j] == -1:
             continue
-        if best < 0 or res_num[j] * res_den[best] > res_num[best] * res_den[j]:
+        if best < 0 or ws.proxy_num[j] * ws.proxy_den[best] > ws.proxy_num[best] * ws.proxy_den[j]:
             best = j
     return best
 
 
-@njit(cache=True, nogil=True)
-def finish_split(
-    m,
-    order,
-    values,
-    labels,
-    start,
-    end,
-    wmode,
-    class_w,
-    weights,
-    tot,
-    w_node,
-    w_total,
-    impurity,
-    n_classes,
-    crit,
-    random_mode,
-    ws_i,
-    ws_f,
-    lc,
-):
-    """Pick the best of the searched candidates; its exact impurities and improvement.
+@borrowing_kernel
+def split_threshold(values_f, pos):
+    """The midpoint ``a/2 + b/2`` of the values either side of ``pos`` (as scikit-learn: ``a``
+    when rounding makes it ``b`` or infinite)."""
+    a = np.float64(values_f[pos - 1])
+    b = np.float64(values_f[pos])
+    threshold = a / 2.0 + b / 2.0
+    if threshold == b or np.isinf(threshold):
+        threshold = a
+    return threshold
 
-    Returns ``(feature, pos, threshold, impurity_left, impurity_right, improvement)``;
-    feature is -1 when no admissible split exists. Ties go to the lowest feature index (the
-    candidates are in increasing feature order; each feature already kept its lowest
-    threshold among equals).
-    """
-    feats = ws_i[1]
-    res_pos = ws_i[2]
-    rand_thr = ws_f[0]
-    res_num = ws_f[1]
-    res_den = ws_f[2]
-    best = best_candidate(m, res_pos, res_num, res_den)
+
+@borrowing_kernel
+def chosen_split(data, rules, ws, m, start, end):
+    """The best of the ``m`` scanned candidates: ``(feature, pos, missing_left, threshold,
+    n_left, missing_go_to_left)``, ``pos`` the end of its non-missing left values; feature -1
+    when no admissible split exists. Ties go to the lowest feature index."""
+    best = best_candidate(ws, m)
     if best < 0:
-        return -1, end, 0.0, 0.0, 0.0, 0.0, 0
-    f = feats[best]
-    pos = res_pos[best]
+        return -1, end, False, 0.0, 0, 0
+    f = ws.features[best]
+    pos = ws.best_pos[best]
     missing_left = pos < -1
     if missing_left:
         pos = -2 - pos
-    end_nm = end_non_missing(values[f], start, end)
+    values_f = data.values[f]
+    end_nm = end_non_missing(values_f, start, end)
     n_missing = end - end_nm
-    if random_mode:
-        threshold = rand_thr[best]
+    if rules.random_splitter:
+        threshold = ws.random_threshold[best]
     elif pos == end_nm:  # every value left, the missing ones right
         threshold = np.inf
     else:
-        a = np.float64(values[f, pos - 1])
-        b = np.float64(values[f, pos])
-        threshold = a / 2.0 + b / 2.0
-        if threshold == b or np.isinf(threshold):
-            threshold = a
+        threshold = split_threshold(values_f, pos)
     n_left = pos - start + (n_missing if missing_left else 0)
     if n_missing == 0:  # at predict time missing values follow the larger child
         missing_flag = 1 if n_left > end - start - n_left else 0
     else:
         missing_flag = 1 if missing_left else 0
-    if crit == MAE:
-        error_left, w_left, error_right, w_right = split_errors(
-            order[f], values[f], labels[f], start, end, pos, missing_left, wmode == UNIT, weights
-        )
-        imp_left = error_left / w_left
-        imp_right = error_right / w_right
-        improvement = impurity_improvement(
-            w_node, w_total, impurity, imp_left, imp_right, w_left, w_right
-        )
-        return f, start + n_left, threshold, imp_left, imp_right, improvement, missing_flag
+    return f, pos, missing_left, threshold, n_left, missing_flag
+
+
+@borrowing_kernel
+def split_impurities(data, criterion, ws, f, start, pos, end, missing_left, w_node, impurity):
+    """``(impurity_left, impurity_right, improvement, middle)`` of the chosen split (any
+    criterion but the absolute error: ``tree._mae_split``); its left statistics in ``ws.left``.
+    ``middle`` is the mean of the children's values (mean, or fraction of class 0): the bound
+    between them under a monotonic constraint, as scikit-learn's ``middle_value``."""
+    order_f = data.order[f]
+    labels_f = data.labels[f]
+    totals = ws.totals
+    left = ws.left
     if missing_left:
-        w_left = node_totals(order[f], labels[f], start, pos, wmode, class_w, weights, crit, lc)
-        for p in range(end_nm, end):
-            w_left += add_sample(crit, wmode, class_w, weights, order[f], labels[f], p, lc)
+        w_left = segment_statistics(criterion, order_f, labels_f, start, pos, left)
+        for p in range(end_non_missing(data.values[f], start, end), end):
+            w_left += add_sample(criterion, order_f, labels_f, p, left)
     else:
-        w_left = split_left_totals(
-            order[f], labels[f], start, pos, end, wmode, class_w, weights, crit, tot, w_node, lc
+        w_left = split_left_statistics(
+            criterion, order_f, labels_f, start, pos, end, totals, w_node, left
         )
     w_right = w_node - w_left
-    imp_left, imp_right = children_impurity(crit, lc, tot, n_classes, w_left, w_right)
-    improvement = impurity_improvement(
-        w_node, w_total, impurity, imp_left, imp_right, w_left, w_right
+    imp_left, imp_right = children_impurity(
+        criterion.code, left, totals, criterion.n_classes, w_left, w_right
     )
-    return f, start + n_left, threshold, imp_left, imp_right, improvement, missing_flag
+    improvement = impurity_improvement(
+        w_node, criterion.total_weight, impurity, imp_left, imp_right, w_left, w_right
+    )
+    middle = (left[0] / w_left + (totals[0] - left[0]) / w_right) / 2.0
+    return imp_left, imp_right, improvement, middle
+
+
+@borrowing_kernel
+def find_split(data, criterion, rules, ws, start, end, w_node, impurity):
+    """Draw, scan and choose the best split of the node ``[start, end)`` (its statistics in
+    ``ws.totals``).
+
+    Returns ``(feature, pos, threshold, impurity_left, impurity_right, improvement,
+    missing_go_to_left, middle)``, ``pos`` the first position of the right child; feature -1
+    when no admissible split exists. The node's bounds (monotonic_cst) are in ``ws.bounds``.
+    """
+    m = prepare_candidates(data, rules, ws, start, end)
+    search(data, criterion, rules, ws, start, end, w_node, 0, m)
+    f, pos, missing_left, threshold, n_left, missing_flag = chosen_split(
+        data, rules, ws, m, start, end
+    )
+    if f < 0:
+        return -1, end, 0.0, 0.0, 0.0, 0.0, 0, 0.0
+    imp_left, imp_right, improvement, middle = split_impurities(
+        data, criterion, ws, f, start, pos, end, missing_left, w_node, impurity
+    )
+    return (
+        f,
+        start + n_left,
+        threshold,
+        imp_left,
+        imp_right,
+        improvement,
+        missing_flag,
+        middle,
+    )

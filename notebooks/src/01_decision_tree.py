@@ -106,28 +106,27 @@ print(f"Gini decrease              = {information_gain(labels, goes_left, gini):
 # %% [markdown]
 # ### Checking the arithmetic against `tree`'s kernels
 #
-# `tree` computes the same quantities inside numba-compiled kernels (`tree/_criterion.py`) that
-# work on weighted class counts and select the criterion by an integer code. Called directly on
-# the counts of our table, they give the numbers we computed by hand:
+# `tree` computes the same quantities inside numba-compiled kernels that work on weighted class
+# counts. `tree.criteria` calls those kernels on plain numbers: the impurity of a node from its
+# class counts, and the impurity decrease of a split from the parent's and the left child's
+# counts. On the counts of our table they give the numbers we computed by hand:
 
 # %%
-from tree import _criterion  # the private kernel module, imported only for this check
+from tree import criteria
 
-counts = np.bincount(labels).astype(float)  # weighted class counts of the parent
-left_counts = np.bincount(labels[goes_left], minlength=2).astype(float)
-n, n_left = counts.sum(), left_counts.sum()
+counts = np.bincount(labels)  # class counts of the parent
+left_counts = np.bincount(labels[goes_left], minlength=2)
 
 
-def kernel_numbers(code):
-    parent = _criterion.node_impurity(code, counts, 2, n)
-    left, right = _criterion.children_impurity(code, left_counts, counts, 2, n_left, n - n_left)
-    gain = _criterion.impurity_improvement(n, n, parent, left, right, n_left, n - n_left)
+def kernel_numbers(criterion):
+    parent = criteria.impurity(counts, criterion)
+    gain = criteria.impurity_decrease(counts, left_counts, criterion)
     return parent, gain
 
 
 check = pd.DataFrame(
     {
-        "kernel": [*kernel_numbers(_criterion.ENTROPY), *kernel_numbers(_criterion.GINI)],
+        "kernel": [*kernel_numbers("entropy"), *kernel_numbers("gini")],
         "by hand": [entropy(labels), information_gain(labels, goes_left),
                     gini(labels), information_gain(labels, goes_left, gini)],
     },

@@ -1,0 +1,143 @@
+"""From a validated training set to a fitted ``Tree``: the parameters in the kernels' bundles.
+
+``grow_tree`` turns the estimator's parameters into ``Rules``, the targets and weights into a
+``Criterion``, presorts X into ``Presorted`` and runs the builder that fits: threaded
+depth-first for large data (``tree._grow``), serial depth-first, or best-first for
+``max_leaf_nodes`` (``tree._builder``).
+"""
+
+import math
+import numbers
+
+import numba
+import numpy as np
+
+from tree._builder import build_best_first, build_depth_first, new_nodes
+from tree._bundles import UNIT, Criterion, Presorted, Root, Rules, make_workspace
+from tree._criterion import CRITERIA, ENTROPY, MAE, MSE, xlogx_table
+from tree._grow import ThreadedBuild
+from tree._params import check_random_state
+from tree._presort import presort
+from tree._startup import compile_notice
+from tree._tree import Tree
+
+PARALLEL_MIN_CELLS = 200_000  # n_samples * n_features from which fit uses every thread
+
+
+def grow_tree(
+    estimator,
+    X32,
+    y_enc,
+    n_classes,
+    wmode,
+    class_w,
+    weights,
+    w_total,
+    min_weight_leaf,
+    max_features,
+    n_samples_total,
+    monotonic=None,
+):
+    """Grow the tree of ``estimator``'s parameters on float32 ``X32`` and encoded targets."""
+    n, d = X32.shape
+    if isinstance(estimator.min_samples_leaf, numbers.Integral):
+        min_samples_leaf = int(estimator.min_samples_leaf)
+    else:
+        min_samples_leaf = int(math.ceil(estimator.min_samples_leaf * n_samples_total))
+    if isinstance(estimator.min_samples_split, numbers.Integral):
+        min_samples_split = int(estimator.min_samples_split)
+    else:
+        min_samples_split = max(2, int(math.ceil(estimator.min_samples_split * n_samples_total)))
+    min_samples_split = max(min_samples_split, 2 * min_samples_leaf)
+    max_depth = np.iinfo(np.int32).max if estimator.max_depth is None else int(estimator.max_depth)
+
+    crit = CRITERIA[estimator.criterion]
+    random_mode = estimator.splitter == "random"
+    rng = check_random_state(estimator.random_state)
+    seed = np.array([0, rng.randint(np.iinfo(np.int32).max)], dtype=np.uint64)
+    use_table = crit == ENTROPY and wmode == UNIT
+    table = xlogx_table(n) if use_table else np.zeros(1)
+
+    n_threads = numba.get_num_threads()
+    use_parallel = n_threads > 1 and n * d >= PARALLEL_MIN_CELLS
+    regression = crit >= MSE
+    n_values = 1 if regression else n_classes
+    if regression:
+        label_dtype = np.float64  # the kernels carry y itself beside each feature
+    else:
+        label_dtype = np.uint8 if n_classes <= 256 else np.int32
+    labels = y_enc.astype(label_dtype)
+    with compile_notice(build_depth_first, build_best_first):
+        order, values, sorted_labels = presort(X32, labels, n_threads if use_parallel else 1)
+        data = Presorted(order, values, sorted_labels)
+        criterion = Criterion(
+            code=crit,
+            n_classes=int(n_classes),
+            weight_mode=int(wmode),
+            class_weight=np.ascontiguousarray(class_w, dtype=np.float64),
+            sample_weight=weights,
+            total_weight=float(w_total),
+            xlogx=table,
+            use_xlogx=bool(use_table),
+        )
+        rules = Rules(
+            random_splitter=bool(random_mode),
+            max_features=int(max_features),
+            min_samples_split=int(min_samples_split),
+            min_samples_leaf=int(min_samples_leaf),
+            min_weight_leaf=float(min_weight_leaf),
+            max_depth=int(max_depth),
+            min_impurity_decrease=float(estimator.min_impurity_decrease),
+            use_monotonic=monotonic is not None,
+            monotonic=np.zeros(d, dtype=np.int8) if monotonic is None else monotonic,
+        )
+        cols_i, cols_f, node_v, depth = _build(
+            estimator, data, criterion, rules, seed, n_values, n_threads, use_parallel
+        )
+    node_count = node_v.shape[0]
+    tree = Tree(d, np.array([n_values]), 1)
+    # copies of the rows of column-major arrays, views of the column-major ones
+    tree.children_left = np.ascontiguousarray(cols_i[0])
+    tree.children_right = np.ascontiguousarray(cols_i[1])
+    tree.feature = np.ascontiguousarray(cols_i[2])
+    tree.n_node_samples = np.ascontiguousarray(cols_i[3])
+    tree.missing_go_to_left = cols_i[4].astype(np.uint8)
+    tree.threshold = np.ascontiguousarray(cols_f[0])
+    tree.impurity = np.ascontiguousarray(cols_f[1])
+    tree.weighted_n_node_samples = np.ascontiguousarray(cols_f[2])
+    tree.value = node_v.reshape(node_count, 1, n_values)
+    tree.node_count = int(node_count)
+    tree.max_depth = int(depth)
+    return tree
+
+
+def _build(estimator, data, criterion, rules, seed, n_values, n_threads, use_parallel):
+    """Run the builder that fits the parameters; the tree's columns, values and depth."""
+    d, n = data.order.shape
+    absolute_error = True if criterion.code == MAE else None  # None: compiled without it
+    if estimator.max_leaf_nodes is None and use_parallel:
+        # the top levels node by node with the features split between threads, then the
+        # subtrees below `defer_below` samples concurrently
+        defer_below = max(n // (8 * n_threads), 2_000)
+        build = ThreadedBuild(data, criterion, rules, seed, n_values, n_threads)
+        return build.run(defer_below)
+    ws = make_workspace(n, d, criterion.n_classes, data.labels.dtype, seed)
+    if estimator.max_leaf_nodes is None:
+        nodes = new_nodes(2 * n, n_values)
+        root = Root(0, n, 0, np.inf, -np.inf, np.inf)
+        node_count, depth = build_depth_first(
+            data, criterion, rules, ws, nodes, root, absolute_error
+        )
+    else:
+        nodes = new_nodes(2 * min(int(estimator.max_leaf_nodes), n) + 1, n_values)
+        node_count, depth = build_best_first(
+            data,
+            criterion,
+            rules,
+            ws,
+            nodes,
+            int(estimator.max_leaf_nodes),
+            absolute_error,
+        )
+    node_v = nodes.values[:node_count].copy()  # not a view keeping the spare rows
+    return nodes.ints[:node_count].T, nodes.floats[:node_count].T, node_v, depth
