@@ -165,7 +165,24 @@ class Pipeline(_StepsMixin, BaseEstimator):
             est._validate_steps()
         except TypeError as exc:
             raise ValueError(f"Invalid saved Pipeline: {exc}") from exc
+        est._check_step_widths()
         return est
+
+    def _check_step_widths(self):
+        """Each loaded step must take as many features as the step before it puts out."""
+        for (prev_name, prev), (name, est) in zip(self.steps, self.steps[1:]):
+            n_in = getattr(est, "n_features_in_", None)
+            if prev in (None, "passthrough") or not isinstance(n_in, int):
+                continue
+            try:
+                out = prev.get_feature_names_out()
+            except Exception:  # a step that cannot name its output (e.g. an opaque function)
+                continue
+            if len(out) != n_in:
+                raise ValueError(
+                    f"Invalid saved Pipeline: step {prev_name!r} puts out {len(out)} features "
+                    f"but step {name!r} was fitted on {n_in}"
+                )
 
     def __len__(self):
         return len(self.steps)

@@ -2,7 +2,9 @@
 codec for parameter and state values. ``pipeline.persist`` puts the result in files.
 
 Nothing read from a dict is executed: a type name must be in ``REGISTRY`` (an allowlist of
-import paths), and a function is looked up by its import path only when its module is trusted.
+import paths), and a function is either one of the named pure transforms of ``TRANSFORMS`` or a
+plain Python function of a module the caller trusts by name (never numpy, the standard library
+or a dependency: their functions can read and write files).
 """
 
 import contextvars
@@ -33,8 +35,85 @@ REGISTRY = {
     "tree.DecisionTreeRegressor": "tree:DecisionTreeRegressor",
 }
 
-DEFAULT_TRUSTED_MODULES = ("numpy", "pipeline")
+DEFAULT_TRUSTED_MODULES = ()
 TRUSTED_MODULES = contextvars.ContextVar("trusted_modules", default=DEFAULT_TRUSTED_MODULES)
+
+# The closed registry of functions a model file may name without trusting any module: pure,
+# elementwise numpy transforms, with the keyword arguments each accepts (numbers only).
+TRANSFORMS = {
+    "numpy:log1p": (np.log1p, ()),
+    "numpy:expm1": (np.expm1, ()),
+    "numpy:log": (np.log, ()),
+    "numpy:log2": (np.log2, ()),
+    "numpy:log10": (np.log10, ()),
+    "numpy:exp": (np.exp, ()),
+    "numpy:sqrt": (np.sqrt, ()),
+    "numpy:cbrt": (np.cbrt, ()),
+    "numpy:square": (np.square, ()),
+    "numpy:absolute": (np.absolute, ()),
+    "numpy:negative": (np.negative, ()),
+    "numpy:sign": (np.sign, ()),
+    "numpy:tanh": (np.tanh, ()),
+    "numpy:arcsinh": (np.arcsinh, ()),
+    "numpy:sinh": (np.sinh, ()),
+    "numpy:floor": (np.floor, ()),
+    "numpy:ceil": (np.ceil, ()),
+    "numpy:rint": (np.rint, ()),
+    "numpy:round": (np.round, ("decimals",)),
+    "numpy:clip": (np.clip, ("a_min", "a_max")),
+}
+_TRANSFORM_NAMES = {id(func): name for name, (func, _) in TRANSFORMS.items()}
+
+# Modules whose functions a model file may never name, even when the caller lists them.
+_NEVER_TRUSTED = frozenset(sys.stdlib_module_names) | {
+    "numpy", "pandas", "scipy", "numba", "llvmlite", "matplotlib", "yaml", "fastapi",
+    "uvicorn", "starlette", "pydantic", "sklearn", "mlflow", "dask", "joblib", "cloudpickle",
+    "pipeline", "tree", "metrics", "IPython", "setuptools", "pip", "_pytest", "pytest",
+}  # fmt: skip
+
+
+def registered_transform(func):
+    """The registry name of ``func`` if it is one of ``TRANSFORMS``, else None."""
+    return _TRANSFORM_NAMES.get(id(func))
+
+
+def check_transform_kwargs(func, kw_args, where):
+    """Refuse keyword arguments a registered transform does not take, or non-numeric values."""
+    name = registered_transform(func)
+    if name is None or kw_args is None:
+        return
+    if not isinstance(kw_args, dict):
+        raise ValueError(f"{where}: kw_args must be a dict, got {type(kw_args).__name__}.")
+    allowed = TRANSFORMS[name][1]
+    for key, value in kw_args.items():
+        if key not in allowed:
+            raise ValueError(
+                f"{where}: {name} does not take the argument {key!r} in a model file "
+                f"(allowed: {list(allowed)})."
+            )
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value)
+        ):
+            raise ValueError(f"{where}: {name}'s argument {key!r} must be a finite number.")
+
+
+def check_trusted_modules(modules):
+    """``modules`` as a tuple of names; ValueError for numpy, the standard library, ..."""
+    if isinstance(modules, str):
+        modules = (modules,)
+    modules = tuple(modules)
+    if not all(isinstance(m, str) and m and not m.startswith(".") for m in modules):
+        raise TypeError("trusted_modules must be a list of module names.")
+    refused = [m for m in modules if m.split(".")[0] in _NEVER_TRUSTED]
+    if refused:
+        raise ValueError(
+            f"trusted_modules cannot include {refused}: the standard library, numpy and "
+            "cartflow's dependencies hold functions that read and write files. A model file may "
+            f"use their pure transforms through the registry ({sorted(TRANSFORMS)}); list only "
+            "your own modules."
+        )
+    return modules
+
 
 _TYPES = {
     "object": object,
@@ -114,9 +193,18 @@ def register_type(name, import_path):
 # --------------------------------------------------------------------------- functions
 def function_path(func, where):
     """``"module:qualname"`` of a module-level function; ValueError for a lambda or a local."""
+    registered = registered_transform(func)
+    if registered is not None:
+        return registered
     module = getattr(func, "__module__", None)
     if module is None and isinstance(func, np.ufunc):
         module = "numpy"
+    if module and module.split(".")[0] in _NEVER_TRUSTED:
+        raise ValueError(
+            f"{where}: cannot save {func!r}: a model file may name a function of "
+            f"{module.split('.')[0]!r} only if it is one of the registered transforms "
+            f"{sorted(TRANSFORMS)}; wrap it in a function of your own module."
+        )
     qualname = getattr(func, "__qualname__", None) or getattr(func, "__name__", None)
     if not module or not qualname or "<lambda>" in qualname or "<locals>" in qualname:
         raise ValueError(
@@ -147,20 +235,30 @@ def _resolve_function(module, qualname):
 def _load_function(path, where):
     if not isinstance(path, str) or ":" not in path:
         raise ValueError(f"{where}: a saved function must be 'module:name', got {path!r}.")
+    if path in TRANSFORMS:
+        return TRANSFORMS[path][0]
     module, qualname = _split_path(path)
     trusted = TRUSTED_MODULES.get()
-    if not any(module == t or module.startswith(t + ".") for t in trusted):
+    if module.split(".")[0] in _NEVER_TRUSTED or not any(
+        module == t or module.startswith(t + ".") for t in trusted
+    ):
         raise ValueError(
-            f"{where}: the model file refers to the function {path!r} from module {module!r}, "
-            f"which is not trusted (trusted: {list(trusted)}). If you trust it, load with "
-            f"load(path, trusted_modules=[{module.split('.')[0]!r}])."
+            f"{where}: the model file refers to the function {path!r}, which is neither a "
+            f"registered transform ({sorted(TRANSFORMS)}) nor from a trusted module (trusted: "
+            f"{list(trusted)}). If {module!r} is your own module and you trust it, load with "
+            f"load(path, trusted_modules=[{module!r}])."
         )
+    if not all(part.isidentifier() for part in qualname.split(".")):
+        raise ValueError(f"{where}: {path!r} is not a valid function name.")
     try:
         func = _resolve_function(module, qualname)
     except (ImportError, AttributeError) as exc:
         raise ValueError(f"{where}: cannot import the function {path!r}: {exc}.") from exc
-    if not callable(func) or isinstance(func, type):
-        raise ValueError(f"{where}: {path!r} is not a function.")
+    if not isinstance(func, types.FunctionType) or func.__module__ != module:
+        raise ValueError(
+            f"{where}: {path!r} is not a Python function defined in {module!r} (a name imported "
+            "into a trusted module is not trusted)."
+        )
     return func
 
 
@@ -175,6 +273,8 @@ def encode_value(value, where):
         value = value.item()
     if value is None or isinstance(value, bool | str):
         return value
+    if registered_transform(value) is not None:
+        return {"__function__": registered_transform(value)}
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real):
@@ -205,7 +305,7 @@ def encode_value(value, where):
     if hasattr(value, "get_params") and not isinstance(value, type):
         name = type_name_of(value)  # refuses types outside the allowlist
         return {"__estimator__": name, "data": value.to_dict()}
-    if isinstance(value, types.FunctionType | types.BuiltinFunctionType | np.ufunc):
+    if callable(value) and not isinstance(value, type):
         return {"__function__": function_path(value, where)}
     raise TypeError(
         f"{where}: a value of type {type(value).__name__} ({value!r:.80}) cannot be saved "

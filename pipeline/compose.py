@@ -151,6 +151,7 @@ class ColumnTransformer(_StepsMixin, BaseEstimator):
                         fail(self, f"column {c!r} of {name!r} is not an input feature")
                 elif isinstance(c, bool) or not isinstance(c, int) or not 0 <= c < n:
                     fail(self, f"column {c!r} of {name!r} is not a valid position")
+            _check_fitted_columns(self, name, t, cols)
         rest = self._remainder_positions
         if not isinstance(rest, list) or not all(isinstance(i, int) and 0 <= i < n for i in rest):
             fail(self, "_remainder_positions must be column positions")
@@ -503,3 +504,18 @@ def make_column_transformer(
         verbose=verbose,
         verbose_feature_names_out=verbose_feature_names_out,
     )
+
+
+def _check_fitted_columns(ct, name, transformer, cols):
+    """A loaded transformer must have been fitted on exactly the columns it is given."""
+    if isinstance(transformer, str):
+        return
+    n_in = getattr(transformer, "n_features_in_", None)
+    if isinstance(n_in, int) and n_in != len(cols):
+        fail(ct, f"transformer {name!r} was fitted on {n_in} columns but is given {len(cols)}")
+    names_in = getattr(transformer, "feature_names_in_", None)
+    ct_names = getattr(ct, "feature_names_in_", None)
+    given = [c if isinstance(c, str) else None if ct_names is None else ct_names[c] for c in cols]
+    if names_in is not None and None not in given:
+        if [str(v) for v in names_in] != [str(c) for c in given]:
+            fail(ct, f"transformer {name!r} was fitted on columns {list(names_in)}, not {given}")

@@ -6,7 +6,8 @@ array goes to ``arrays.npz`` under a key that ``model.json`` names together with
 shape. Text arrays are stored as fixed-width unicode. ``load(path)`` checks the format version,
 every array's presence, dtype and shape, and each estimator's state before returning the model;
 it never unpickles or executes anything from the files. A ``FunctionTransformer`` is stored by
-the import path of its function and loads only when that module is trusted.
+the registry name of one of a closed set of pure transforms, or by the import path of a function
+of the caller's own module, which loads only when the caller trusts that module by name.
 """
 
 import json
@@ -19,12 +20,19 @@ from pathlib import Path
 import numpy as np
 
 from pipeline import _serialize
+from pipeline._npz import BoundedNpz, ModelFileError, check_dtype
 from pipeline._version import __version__
 
 FORMAT_VERSION = "1.0"
 FORMAT_NAME = "cartflow-model"
 MODEL_FILE = "model.json"
 ARRAYS_FILE = "arrays.npz"
+
+MAX_JSON_BYTES = 64 * 2**20
+MAX_JSON_DEPTH = 64
+MAX_NDIM = 8
+
+__all__ = ["ModelFileError", "load", "save"]
 
 _ARRAY_TAG = "__cartflow_array__"
 _FLOAT_TAG = "__cartflow_float__"
@@ -152,8 +160,9 @@ def load(path, *, trusted_modules=()):
     path : str or Path
         The folder written by ``save``.
     trusted_modules : iterable of str, optional
-        Modules (besides ``numpy`` and ``pipeline``) whose functions a ``FunctionTransformer``
-        may refer to.
+        Your own modules whose functions a ``FunctionTransformer`` may refer to. The standard
+        library, numpy and cartflow's dependencies cannot be trusted; their pure transforms
+        (``numpy:log1p``, ``numpy:clip``, ...) load through a closed registry instead.
 
     Returns
     -------
@@ -163,9 +172,10 @@ def load(path, *, trusted_modules=()):
     ------
     FileNotFoundError
         When the folder or one of its files is missing.
-    ValueError
-        For a corrupted, tampered or incompatible model (unknown type, missing array, wrong
-        dtype or shape, newer format major version, untrusted function module, ...).
+    ModelFileError
+        (a ``ValueError``) for a corrupted, tampered, oversized or incompatible model: unknown
+        type, missing array, wrong dtype or shape, inconsistent state, unregistered function,
+        newer format major version, ... The message names the file and the field.
     """
     path = Path(path)
     if not path.is_dir():
@@ -174,41 +184,65 @@ def load(path, *, trusted_modules=()):
     for f in (model_file, arrays_file):
         if not f.is_file():
             raise FileNotFoundError(f"{f} is missing; {path} is not a complete saved model.")
+    trusted = _serialize.check_trusted_modules(trusted_modules)
+    document = read_model_json(model_file)
+    _check_header(document, model_file)
+    with BoundedNpz(arrays_file) as archive:
+        used = set()
+        try:
+            model_doc = _restore(document["model"], archive, used, "model")
+        except ModelFileError as exc:
+            raise ModelFileError(f"{model_file}: {exc}") from exc
+        unused = set(archive.files) - used
+        if unused:
+            raise ModelFileError(
+                f"{arrays_file} holds arrays {sorted(unused)[:5]} that model.json does not "
+                "use; the folder was modified."
+            )
+    token = _serialize.TRUSTED_MODULES.set(trusted)
+    try:
+        return _serialize.decode_value(model_doc, "model")
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+        raise ModelFileError(f"{model_file} describes an invalid model: {exc}") from exc
+    finally:
+        _serialize.TRUSTED_MODULES.reset(token)
+
+
+def read_model_json(model_file, *, max_bytes=MAX_JSON_BYTES, max_depth=MAX_JSON_DEPTH):
+    """Parse ``model_file`` after checking its size; then check its nesting depth.
+
+    Raises ``ModelFileError`` naming the file for oversized, non-UTF-8, invalid or too deeply
+    nested JSON (and for the non-standard constants NaN/Infinity).
+    """
+    size = model_file.stat().st_size
+    if size > max_bytes:
+        raise ModelFileError(f"{model_file} is {size} bytes, more than the limit of {max_bytes}.")
     try:
         document = json.loads(
             model_file.read_text(encoding="utf-8"), parse_constant=_reject_constant
         )
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ValueError(f"{model_file} is not valid JSON: {exc}.") from exc
-    _check_header(document, model_file)
-    trusted = tuple(trusted_modules)
-    if not all(isinstance(m, str) and m for m in trusted):
-        raise TypeError("trusted_modules must be a list of module names.")
-    try:
-        archive = np.load(arrays_file, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{arrays_file} is not a valid .npz archive: {exc}.") from exc
-    with archive:
-        used = set()
-        try:
-            model_doc = _restore(document["model"], archive, used, "model")
-        except RecursionError as exc:
-            raise ValueError(f"{model_file} is nested too deeply to be a model.") from exc
-        except (OSError, KeyError) as exc:
-            raise ValueError(f"{arrays_file} could not be read: {exc}.") from exc
-        unused = set(archive.files) - used
-        if unused:
-            raise ValueError(
-                f"{arrays_file} holds arrays {sorted(unused)[:5]} that model.json does not "
-                "use; the folder was modified."
-            )
-    token = _serialize.TRUSTED_MODULES.set(_serialize.DEFAULT_TRUSTED_MODULES + trusted)
-    try:
-        return _serialize.decode_value(model_doc, "model")
-    except (TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
-        raise ValueError(f"{model_file} describes an invalid model: {exc!r}") from exc
-    finally:
-        _serialize.TRUSTED_MODULES.reset(token)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError) as exc:
+        raise ModelFileError(f"{model_file} is not valid JSON: {exc}") from exc
+    where = json_too_deep(document, max_depth)
+    if where is not None:
+        raise ModelFileError(
+            f"{model_file}: {where} is nested more than {max_depth} levels deep; no model is."
+        )
+    return document
+
+
+def json_too_deep(document, max_depth):
+    """The path of the first value nested deeper than ``max_depth``, or None (iterative)."""
+    stack = [(document, "model.json", 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > max_depth:
+            return where
+        if isinstance(value, dict):
+            stack.extend((v, f"{where}.{k}", depth + 1) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, f"{where}[{i}]", depth + 1) for i, v in enumerate(value))
+    return None
 
 
 def _reject_constant(name):
@@ -217,23 +251,23 @@ def _reject_constant(name):
 
 def _check_header(document, model_file):
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
-        raise ValueError(f"{model_file} is not a cartflow model file (format {FORMAT_NAME!r}).")
+        raise ModelFileError(f"{model_file} is not a cartflow model file (format {FORMAT_NAME!r}).")
     version = document.get("format_version")
     try:
         major = int(str(version).split(".")[0])
     except ValueError:
-        raise ValueError(f"{model_file}: invalid format_version {version!r}.") from None
+        raise ModelFileError(f"{model_file}: invalid format_version {version!r}.") from None
     ours = int(FORMAT_VERSION.split(".")[0])
     if major > ours:
-        raise ValueError(
+        raise ModelFileError(
             f"{model_file} was written in format {version} (by cartflow "
             f"{document.get('package_version')}), newer than this cartflow ({__version__}) "
             f"reads (format {FORMAT_VERSION}); upgrade cartflow to load it."
         )
     if major != ours:
-        raise ValueError(f"{model_file}: unsupported format_version {version!r}.")
+        raise ModelFileError(f"{model_file}: unsupported format_version {version!r}.")
     if not isinstance(document.get("model"), dict):
-        raise ValueError(f"{model_file} has no 'model' entry.")
+        raise ModelFileError(f"{model_file} has no 'model' entry.")
 
 
 def _restore(value, archive, used, where):
@@ -243,7 +277,7 @@ def _restore(value, archive, used, where):
         return value
     if _FLOAT_TAG in value:
         if set(value) != {_FLOAT_TAG} or value[_FLOAT_TAG] not in ("nan", "inf", "-inf"):
-            raise ValueError(f"{where}: invalid tagged float {value!r}.")
+            raise ModelFileError(f"{where}: invalid tagged float {value!r}.")
         return float(value[_FLOAT_TAG])
     if _ARRAY_TAG in value:
         return _load_array(value, archive, used, where)
@@ -252,40 +286,32 @@ def _restore(value, archive, used, where):
 
 def _load_array(meta, archive, used, where):
     allowed = {_ARRAY_TAG, "dtype", "shape", "text_dtype", "missing"}
-    key, dtype, shape = meta.get(_ARRAY_TAG), meta.get("dtype"), meta.get("shape")
-    if set(meta) - allowed or not isinstance(key, str) or not isinstance(dtype, str):
-        raise ValueError(f"{where}: invalid array reference {meta!r}.")
-    if not isinstance(shape, list) or not all(
-        isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape
+    key, dtype_text, shape = meta.get(_ARRAY_TAG), meta.get("dtype"), meta.get("shape")
+    if set(meta) - allowed or not isinstance(key, str) or not isinstance(dtype_text, str):
+        raise ModelFileError(f"{where}: invalid array reference {str(meta)[:200]}.")
+    if (
+        not isinstance(shape, list)
+        or len(shape) > MAX_NDIM
+        or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape)
     ):
-        raise ValueError(f"{where}: invalid array shape {shape!r}.")
-    if key not in archive.files:
-        raise ValueError(f"{where}: array {key!r} is missing from {ARRAYS_FILE}.")
-    array = archive[key]
+        raise ModelFileError(f"{where}: invalid array shape {str(shape)[:200]}.")
+    if key in used:
+        raise ModelFileError(f"{where}: array {key!r} is referenced twice.")
+    is_text = dtype_text == "object"
+    expected = meta.get("text_dtype") if is_text else dtype_text
+    if not isinstance(expected, str):
+        raise ModelFileError(f"{where}: a text array needs its text_dtype.")
+    dtype = check_dtype(expected, where, kinds="U" if is_text else "biufU")
+    array = archive.read(key, dtype, tuple(shape), where)
     used.add(key)
-    expected = meta.get("text_dtype") if dtype == "object" else dtype
-    if array.dtype.str != expected:
-        raise ValueError(
-            f"{where}: array {key!r} has dtype {array.dtype.str}, model.json says {expected}."
-        )
-    if list(array.shape) != shape:
-        raise ValueError(
-            f"{where}: array {key!r} has shape {list(array.shape)}, model.json says {shape}."
-        )
-    if dtype != "object":
-        if array.dtype.kind not in "biufU":
-            raise ValueError(f"{where}: array {key!r} has unsupported dtype {array.dtype}.")
+    if not is_text:
         return array
-    if array.dtype.kind != "U":
-        raise ValueError(f"{where}: text array {key!r} must be stored as unicode.")
     out = array.astype(object)
     missing_key = meta.get("missing")
     if missing_key is not None:
-        if missing_key not in archive.files:
-            raise ValueError(f"{where}: array {missing_key!r} is missing from {ARRAYS_FILE}.")
-        mask = archive[missing_key]
+        if not isinstance(missing_key, str) or missing_key in used:
+            raise ModelFileError(f"{where}: invalid missing-value mask reference.")
+        mask = archive.read(missing_key, np.dtype(np.bool_), tuple(shape), where)
         used.add(missing_key)
-        if mask.dtype != np.bool_ or mask.shape != array.shape:
-            raise ValueError(f"{where}: missing-value mask {missing_key!r} is malformed.")
         out[mask] = np.nan
     return out

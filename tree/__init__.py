@@ -6,7 +6,7 @@ from tree._classes import DecisionTree, DecisionTreeClassifier, DecisionTreeRegr
 from tree._tree import Tree
 from tree._version import __version__
 from tree.export import export_graphviz, export_text
-from tree.io import load, save
+from tree.io import ModelFileError, load, save
 from tree.node_plots import plot_decision_path, plot_tree
 from tree.region_plots import plot_decision_boundary
 
@@ -14,6 +14,7 @@ __all__ = [
     "DecisionTree",
     "DecisionTreeClassifier",
     "DecisionTreeRegressor",
+    "ModelFileError",
     "NotFittedError",
     "Tree",
     "__version__",

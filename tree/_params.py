@@ -1,5 +1,6 @@
 """Declarative parameter constraints, checked once in ``fit`` (like scikit-learn's)."""
 
+import math
 import numbers
 
 import numpy as np
@@ -23,12 +24,15 @@ class Interval:
             self.kind == "real_not_int" and isinstance(value, numbers.Integral)
         ):
             return False
-        if self.left is not None:
-            if value < self.left or (value == self.left and self.closed in ("right", "neither")):
-                return False
-        if self.right is not None:
-            if value > self.right or (value == self.right and self.closed in ("left", "neither")):
-                return False
+        if value != value:  # NaN
+            return False
+        # an open end at None is infinity, so inf is outside [0, inf) as in scikit-learn
+        left = -math.inf if self.left is None else self.left
+        right = math.inf if self.right is None else self.right
+        if value < left or (value == left and self.closed in ("right", "neither")):
+            return False
+        if value > right or (value == right and self.closed in ("left", "neither")):
+            return False
         return True
 
     def __str__(self):

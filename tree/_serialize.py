@@ -14,7 +14,9 @@ import warnings
 
 import numpy as np
 
-from tree._checks import not_fitted_error
+from tree._checks import InvalidParameterError, not_fitted_error
+from tree._npz import ModelFileError, check_dtype
+from tree._params import validate_params
 from tree._tree import TREE_LEAF, TREE_UNDEFINED, Tree
 from tree._version import __version__
 
@@ -25,6 +27,7 @@ REGRESSOR_NAMES = ("DecisionTreeRegressor",)
 
 _TREE_SCALARS = ("node_count", "max_depth", "n_features", "n_outputs")
 _CLASS_DTYPE_KINDS = {"b", "i", "u", "f", "U", "O"}
+__all__ = ["ModelFileError", "estimator_from_dict", "estimator_to_dict", "validate_tree_arrays"]
 _MAX_NODES = 2**31 - 1
 
 
@@ -191,6 +194,12 @@ def estimator_from_dict(cls, d):
     )
 
     model = cls(**params)
+    constraints = getattr(cls, "_parameter_constraints", None)
+    if constraints:
+        try:
+            validate_params(model, constraints)
+        except InvalidParameterError as exc:
+            raise ValueError(f"params: {exc}") from exc
     if is_classifier:
         model.classes_ = classes
         model.n_classes_ = n_classes
@@ -292,12 +301,8 @@ def _decode_classes(encoded):
         classes = np.empty(len(values), dtype=object)
         classes[:] = values
     else:
-        try:
-            dtype = np.dtype(dtype_text)
-        except TypeError as exc:
-            raise ValueError(f"classes_ has an invalid dtype {dtype_text!r}.") from exc
-        if dtype.kind not in _CLASS_DTYPE_KINDS - {"O"}:
-            raise ValueError(f"classes_ dtype {dtype_text!r} is not allowed.")
+        # bounded item size: '<U200000000' would allocate 800 MB per class
+        dtype = check_dtype(dtype_text, "fitted.classes_", kinds="biufU")
         try:
             classes = np.array(values, dtype=dtype)
         except (TypeError, ValueError, OverflowError) as exc:
@@ -441,6 +446,16 @@ def validate_tree_arrays(tree_state, *, n_features_in, n_classes, is_classifier)
         raise ValueError("The tree's value array holds NaN or infinite entries.")
     if is_classifier and np.any(value < 0):
         raise ValueError("A classifier's value array (class fractions) must be non-negative.")
+    if is_classifier:
+        # class fractions: every row is a probability distribution (predict_proba returns it)
+        sums = value.sum(axis=2).reshape(-1)
+        off = np.flatnonzero(~(np.abs(sums - 1.0) <= 1e-6))
+        if off.size:
+            node = int(off[0])
+            raise ValueError(
+                f"value[{node}] sums to {float(sums[node])!r}; a classifier's class fractions "
+                "must sum to 1 at every node (they are its predicted probabilities)."
+            )
     for name in ("impurity", "weighted_n_node_samples"):
         if not np.all(np.isfinite(arrays[name])):
             raise ValueError(f"The tree's {name} array holds NaN or infinite entries.")

@@ -10,16 +10,21 @@ import json
 import os
 import shutil
 import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from tree._npz import BoundedNpz, ModelFileError
+
+__all__ = ["ModelFileError", "load", "save"]
 from tree._serialize import CLASSIFIER_NAMES, REGRESSOR_NAMES, check_format_version
+from tree._tree import Tree
 
 MODEL_FILE = "model.json"
 ARRAYS_FILE = "arrays.npz"
 _ARRAY_REF = "__ndarray__"
+MAX_JSON_BYTES = 64 * 2**20
+MAX_JSON_DEPTH = 64
 
 
 def save(model, path):
@@ -74,25 +79,60 @@ def load(path):
     Returns
     -------
     DecisionTree or DecisionTreeRegressor
-        The fitted estimator. A file in another format MAJOR version, with a missing or
-        malformed array, or whose arrays do not form one valid tree raises ``ValueError``.
+        The fitted estimator.
+
+    Raises
+    ------
+    ModelFileError
+        (a ``ValueError``) for a missing file, a file in another format MAJOR version, an
+        oversized or too deeply nested ``model.json``, an array whose stored dtype or shape is
+        not the one the tree's node count implies (checked before it is decompressed), or
+        arrays that do not form one valid tree. The message names the file and the field.
     """
     path = Path(path)
     model_file = path / MODEL_FILE
     arrays_file = path / ARRAYS_FILE
     for required in (model_file, arrays_file):
         if not required.is_file():
-            raise ValueError(f"{path} is not a saved model folder: {required.name} is missing.")
+            raise ModelFileError(f"{path} is not a saved model folder: {required.name} is missing.")
+    document = _read_json(model_file)
+    try:
+        check_format_version(document.get("format_version"))
+        cls = _estimator_class(document.get("estimator"))
+    except ValueError as exc:
+        raise ModelFileError(f"{model_file}: {exc}") from exc
+    description = _resolve_arrays(document, model_file, arrays_file)
+    try:
+        return cls.from_dict(description)
+    except ValueError as exc:
+        raise ModelFileError(f"{model_file}: {exc}") from exc
+
+
+def _read_json(model_file):
+    size = model_file.stat().st_size
+    if size > MAX_JSON_BYTES:
+        raise ModelFileError(
+            f"{model_file} is {size} bytes, more than the limit of {MAX_JSON_BYTES}."
+        )
     try:
         document = json.loads(model_file.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ValueError(f"{model_file} is not valid JSON: {exc!r}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError) as exc:
+        raise ModelFileError(f"{model_file} is not valid JSON: {exc}") from exc
     if not isinstance(document, dict):
-        raise ValueError(f"{model_file} must hold a JSON object.")
-    check_format_version(document.get("format_version"))
-    cls = _estimator_class(document.get("estimator"))
-    description = _resolve_arrays(document, arrays_file)
-    return cls.from_dict(description)
+        raise ModelFileError(f"{model_file} must hold a JSON object.")
+    stack = [(document, "model.json", 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ModelFileError(
+                f"{model_file}: {where} is nested more than {MAX_JSON_DEPTH} levels deep; no "
+                "model is."
+            )
+        if isinstance(value, dict):
+            stack.extend((v, f"{where}.{k}", depth + 1) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, f"{where}[{i}]", depth + 1) for i, v in enumerate(value))
+    return document
 
 
 def _estimator_class(name):
@@ -128,33 +168,52 @@ def _extract_arrays(value, arrays, prefix):
     return value
 
 
-def _resolve_arrays(document, arrays_file):
-    try:
-        archive = np.load(arrays_file, allow_pickle=False)
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"{arrays_file} is not a readable .npz archive: {exc}") from exc
-    with archive:
-        return _substitute(document, archive, arrays_file)
+def _expected_layouts(document, model_file):
+    """Dtype and shape of every array the tree may reference, from its declared node count."""
+    tree_state = document.get("tree")
+    if not isinstance(tree_state, dict):
+        raise ModelFileError(f"{model_file}: 'tree' must be an object.")
+    node_count = tree_state.get("node_count")
+    n_classes = tree_state.get("n_classes")
+    if isinstance(node_count, bool) or not isinstance(node_count, int) or node_count < 1:
+        raise ModelFileError(f"{model_file}: tree.node_count must be a positive int.")
+    if (
+        not isinstance(n_classes, list)
+        or len(n_classes) != 1
+        or isinstance(n_classes[0], bool)
+        or not isinstance(n_classes[0], int)
+        or n_classes[0] < 1
+    ):
+        raise ModelFileError(f"{model_file}: tree.n_classes must be [a positive int].")
+    layouts = {}
+    for name, dtype in Tree.ARRAY_DTYPES.items():
+        shape = (node_count, 1, n_classes[0]) if name == "value" else (node_count,)
+        layouts[f"tree/{name}"] = (np.dtype(dtype), shape)
+    return layouts
 
 
-def _substitute(value, archive, arrays_file):
+def _resolve_arrays(document, model_file, arrays_file):
+    layouts = _expected_layouts(document, model_file)
+    with BoundedNpz(arrays_file) as archive:
+        try:
+            return _substitute(document, archive, layouts, "model.json")
+        except ModelFileError as exc:
+            raise ModelFileError(f"{model_file}: {exc}") from exc
+
+
+def _substitute(value, archive, layouts, where):
     if isinstance(value, dict):
-        if set(value) == {_ARRAY_REF}:
+        if _ARRAY_REF in value:
             key = value[_ARRAY_REF]
-            if not isinstance(key, str) or key not in archive.files:
-                raise ValueError(f"{arrays_file} is missing the array {key!r}.")
-            try:
-                return archive[key]
-            except ValueError as exc:  # object arrays need pickle, which is never allowed
-                raise ValueError(
-                    f"Array {key!r} in {arrays_file} cannot be loaded without pickle ({exc}); "
-                    "the file was not written by cartflow or was tampered with."
-                ) from exc
-            except (OSError, zipfile.BadZipFile, EOFError, MemoryError) as exc:
-                raise ValueError(f"Array {key!r} in {arrays_file} is corrupt: {exc}") from exc
-        return {k: _substitute(v, archive, arrays_file) for k, v in value.items()}
+            if set(value) != {_ARRAY_REF} or not isinstance(key, str) or key not in layouts:
+                raise ModelFileError(
+                    f"{where}: {str(value)[:100]} is not a reference to one of the tree's arrays."
+                )
+            dtype, shape = layouts[key]
+            return archive.read(key, dtype, shape, where)
+        return {k: _substitute(v, archive, layouts, f"{where}.{k}") for k, v in value.items()}
     if isinstance(value, list):
-        return [_substitute(v, archive, arrays_file) for v in value]
+        return [_substitute(v, archive, layouts, f"{where}[{i}]") for i, v in enumerate(value)]
     return value
 
 

@@ -77,8 +77,14 @@ class StandardScaler(_OneToOneScaler):
                 check_array(self, name, value, kinds="f", length=n)
             elif value is not None:
                 fail(self, f"{name} must be None for these parameters")
+        for name in ("mean_", "var_", "scale_"):
+            value = getattr(self, name)
+            if value is not None and not np.all(np.isfinite(value)):
+                fail(self, f"{name} holds NaN or infinite values")
         if self.with_std and np.any(self.scale_ <= 0):
             fail(self, "scale_ must be positive")
+        if self.var_ is not None and np.any(self.var_ < 0):
+            fail(self, "var_ must be non-negative")
 
     def _validate_params(self):
         for name in ("copy", "with_mean", "with_std"):
@@ -172,7 +178,9 @@ class MinMaxScaler(_OneToOneScaler):
         n = check_feature_state(self)
         check_int(self, "n_samples_seen_", self.n_samples_seen_, 1)
         for name in ("scale_", "min_", "data_min_", "data_max_", "data_range_"):
-            check_array(self, name, getattr(self, name), kinds="f", length=n)
+            value = check_array(self, name, getattr(self, name), kinds="f", length=n)
+            if name in ("scale_", "min_") and not np.all(np.isfinite(value)):
+                fail(self, f"{name} holds NaN or infinite values")
 
     def _validate_params(self):
         fr = self.feature_range

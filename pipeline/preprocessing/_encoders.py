@@ -165,6 +165,7 @@ class _BaseEncoder(TransformerMixin, BaseEstimator):
             check_array(self, f"categories_[{j}]", cats, kinds="biufO")
             if cats.size == 0:
                 fail(self, f"categories_[{j}] is empty")
+            _check_unique_categories(self, j, cats)
         self._lookups = [_lookup_table(c) for c in self.categories_]
         return n
 
@@ -185,6 +186,28 @@ class _BaseEncoder(TransformerMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.allow_nan = True
         return tags
+
+
+def _check_output_dtype(who, dtype):
+    try:
+        kind = np.dtype(dtype).kind
+    except (TypeError, ValueError):
+        kind = None
+    if kind is None or kind not in "biuf":
+        raise ValueError(f"{who}: dtype must be a numeric numpy dtype, got {dtype!r}.")
+
+
+def _check_unique_categories(est, j, cats):
+    """A loaded category list: no repeats, at most one missing marker and only at the end."""
+    values = cats.tolist()
+    missing = [i for i, v in enumerate(values) if is_scalar_nan(v) or v is None]
+    if missing and missing != [len(values) - 1]:
+        fail(est, f"categories_[{j}] may hold one missing value, and only as its last entry")
+    if cats.dtype.kind == "f" and not np.all(np.isfinite(cats[: len(values) - len(missing)])):
+        fail(est, f"categories_[{j}] holds infinite values")
+    known = values[: len(values) - len(missing)]
+    if len(set(known)) != len(known):
+        fail(est, f"categories_[{j}] repeats a category")
 
 
 def _unknown_values(col, known):
@@ -229,6 +252,7 @@ class OneHotEncoder(_BaseEncoder):
 
     def _validate_params(self):
         who = "OneHotEncoder"
+        _check_output_dtype(who, self.dtype)
         if self.sparse_output is not False:
             raise ValueError(
                 f"{who}: only dense output is supported; pass sparse_output=False "
@@ -552,6 +576,7 @@ class OrdinalEncoder(_BaseEncoder):
 
     def _validate_params(self):
         who = "OrdinalEncoder"
+        _check_output_dtype(who, self.dtype)
         if self.handle_unknown not in ("error", "use_encoded_value"):
             raise ValueError(
                 f"{who}: handle_unknown must be 'error' or 'use_encoded_value', got "

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from pipeline._serialize import check_feature_state, fail
+from pipeline._serialize import check_feature_state, check_transform_kwargs, fail
 from pipeline._validation import (
     check_2d,
     check_features,
@@ -48,6 +48,23 @@ class FunctionTransformer(TransformerMixin, BaseEstimator):
         self.inv_kw_args = inv_kw_args
 
     _state_names = ("n_features_in_", "feature_names_in_", "fitted_")
+
+    def _validate_params(self):
+        # run on load: callables where callables belong, and a registered transform takes only
+        # its declared numeric arguments
+        for name in ("func", "inverse_func"):
+            value = getattr(self, name)
+            if value is not None and not callable(value):
+                raise ValueError(f"FunctionTransformer: {name} must be callable or None.")
+        fno = self.feature_names_out
+        if not (fno is None or fno == "one-to-one" or callable(fno)):
+            raise ValueError(
+                "FunctionTransformer: feature_names_out must be None, 'one-to-one' or a callable."
+            )
+        check_transform_kwargs(self.func, self.kw_args, "FunctionTransformer.kw_args")
+        check_transform_kwargs(
+            self.inverse_func, self.inv_kw_args, "FunctionTransformer.inv_kw_args"
+        )
 
     def _check_state(self):
         if self.fitted_ is not True:

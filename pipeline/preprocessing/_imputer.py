@@ -179,6 +179,8 @@ class SimpleImputer(TransformerMixin, BaseEstimator):
         check_array(self, "statistics_", self.statistics_, kinds=kinds, length=n)
         if self._numeric and np.isnan(self.statistics_).any() and self.strategy != "constant":
             fail(self, "statistics_ must not contain NaN")
+        if self._numeric and np.isinf(self.statistics_).any():
+            fail(self, "statistics_ must not contain infinite values")
 
     def get_feature_names_out(self, input_features=None):
         """The input feature names (imputation keeps every column)."""

@@ -15,10 +15,11 @@ import re
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from pipeline.serving.errors import RequestError
+from pipeline.serving.errors import RequestError, SchemaError
 from pipeline.serving.model_loader import LoadedModel, load_model
 from pipeline.serving.protocol import parse_request
 
@@ -65,6 +66,7 @@ def create_app(model, *, max_body_bytes=DEFAULT_MAX_BODY_BYTES, max_rows=DEFAULT
     )
     app.state.model = loaded
     app.add_middleware(_BodyLimitMiddleware, max_body_bytes=max_body_bytes)
+    app.add_exception_handler(RequestValidationError, _validation_error)
     version = loaded.version_info()
 
     @app.get("/ping", include_in_schema=False)
@@ -260,6 +262,17 @@ def error_response(exc):
     return JSONResponse(
         {"error_code": exc.error_code, "message": exc.message}, status_code=exc.status_code
     )
+
+
+def _validation_error(request, exc):
+    """A body that does not match /predict's schema: the documented error body, not FastAPI's."""
+    problems = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        problems.append(f"{where or 'body'}: {error.get('msg', 'invalid')}")
+    more = len(exc.errors()) - len(problems)
+    message = "; ".join(problems) + (f"; and {more} more" if more > 0 else "")
+    return error_response(SchemaError(f"the request does not match the model's input: {message}"))
 
 
 def _internal_error():

@@ -7,6 +7,7 @@ the same folder, then ``os.replace``). The output holds one ``prediction`` colum
 ``proba_<class>`` column per class with ``proba=True``, in the input's row order.
 """
 
+import contextlib
 import os
 import shutil
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline._csv import check_field_counts
 from pipeline.serving.errors import SchemaError
 from pipeline.serving.model_loader import LoadedModel, load_model, load_model_cached
 
@@ -80,6 +82,11 @@ def predict_file(
     in_format, out_format = file_format(input_path), file_format(output_path)
     if input_path.resolve() == output_path.resolve():
         raise ValueError("the output file must differ from the input file")
+    if output_path.is_dir():
+        raise ValueError(
+            f"the output {str(output_path)!r} is a directory; give a file name such as "
+            f"{str(output_path / ('predictions.' + out_format))!r}"
+        )
     reader = _ParquetChunks if in_format == "parquet" else _CsvChunks
     chunks = reader(input_path, loaded.signature, chunksize)
     loaded.signature.check_names(chunks.columns)
@@ -93,10 +100,11 @@ def predict_file(
     os.close(handle)
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would outlive the rename
-    writer = _ParquetWriter(tmp) if out_format == "parquet" else _CsvWriter(tmp)
+    writer = None
     n_rows = 0
     try:
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would outlive the rename
+        writer = _ParquetWriter(tmp) if out_format == "parquet" else _CsvWriter(tmp)
         for chunk in chunks:
             if len(chunk) == 0:
                 continue
@@ -110,7 +118,9 @@ def predict_file(
         writer.close()
         os.replace(tmp, output_path)
     except BaseException:
-        writer.close()
+        if writer is not None:
+            with contextlib.suppress(OSError):  # closing flushes, which fails on a full disk
+                writer.close()
         Path(tmp).unlink(missing_ok=True)
         raise
     finally:
@@ -181,6 +191,10 @@ class _CsvChunks:
     def __init__(self, path, signature, chunksize):
         self.path, self.chunksize = path, chunksize
         self.columns = list(pd.read_csv(path, nrows=0).columns)
+        try:  # pandas would fill a short (truncated) row with NaN and score it
+            check_field_counts(path, len(self.columns))
+        except ValueError as exc:
+            raise SchemaError(str(exc)) from None
         self.dtypes = {
             s.name: "str"
             for s in signature.columns

@@ -107,6 +107,13 @@ def run_predict(args):
             )
     except (ModelLoadError, RequestError, ValueError, FileNotFoundError, ImportError) as exc:
         return _fail("predict", exc)
+    except OSError as exc:  # a full disk, a read-only folder, ...
+        where = f" {exc.filename}" if exc.filename else ""
+        return _fail(
+            "predict",
+            f"could not write{where}: {exc.strerror or exc}; free disk space or choose another "
+            "--output (no partial output was left)",
+        )
     print(f"scored {n_rows} rows -> {args.output}", file=sys.stderr)
     return 0
 

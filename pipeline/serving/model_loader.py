@@ -196,6 +196,7 @@ def load_model(path):
     mlmodel = _read_mlmodel(path)
     signature = _read_signature(mlmodel, path)
     _check_format(mlmodel, path)
+    _check_model_sha256(mlmodel, path)
     try:
         from pipeline import persist
 
@@ -215,11 +216,34 @@ def load_model(path):
     example = _read_input_example(path, signature)
     decision = _read_decision(mlmodel, path)
     try:
-        return LoadedModel(model, signature, _read_metadata(mlmodel), example, path, decision)
-    except RequestError as exc:
+        loaded = LoadedModel(model, signature, _read_metadata(mlmodel), example, path, decision)
+        if example is not None:
+            check_scores_example(loaded, example)
+    except (RequestError, ValueError, TypeError, KeyError, IndexError, ArithmeticError) as exc:
         raise ModelLoadError(
-            f"the model in {str(path)!r} cannot score its own input example: {exc}"
+            f"the model in {str(path)!r} cannot score its own input example: {exc}; "
+            "re-export it (cartflow run --force train)"
         ) from exc
+    return loaded
+
+
+def check_scores_example(loaded, example):
+    """Score the model's input example; ValueError unless every answer is well formed.
+
+    A model that loads but cannot score the example it was exported with would answer every
+    request with an error while reporting itself healthy; serving refuses it at start instead.
+    """
+    frame = loaded.signature.pandas_frame(example)
+    predictions, probabilities = loaded.predict_frame(frame, proba=loaded.is_classifier)
+    if len(predictions) != len(frame):
+        raise ValueError(f"{len(predictions)} predictions for {len(frame)} rows")
+    if loaded.is_classifier:
+        if not np.all(np.isfinite(probabilities)) or np.any(probabilities < 0):
+            raise ValueError("its class probabilities are not finite and non-negative")
+        if np.any(~np.isclose(probabilities.sum(axis=1), 1.0)):
+            raise ValueError("its class probabilities do not sum to 1")
+    elif predictions.dtype.kind in "fc" and not np.all(np.isfinite(predictions)):
+        raise ValueError("its predictions are not finite")
 
 
 def resolve_model_path(spec, artifacts="artifacts"):
@@ -308,6 +332,35 @@ def _read_decision(mlmodel, path):
             f"{path / MLMODEL_FILE} has a decision threshold but no cartflow positive_class"
         )
     return {"threshold": float(decision["threshold"]), "positive_class": positive}
+
+
+def _check_model_sha256(mlmodel, path):
+    """The model files must hash to the ``model_sha256`` the export recorded in ``MLmodel``."""
+    flavor = (mlmodel.get("flavors") or {}).get("cartflow") or {}
+    files, recorded = flavor.get("model_files"), flavor.get("model_sha256")
+    if not files or not recorded:
+        return
+    import hashlib
+
+    hashes = {}
+    for name in files:
+        file = path / str(name)
+        if not file.is_file() or ".." in Path(str(name)).parts:
+            raise ModelLoadError(f"{file} is missing; the model folder {str(path)!r} is incomplete")
+        digest = hashlib.sha256()
+        with open(file, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        hashes[str(name)] = digest.hexdigest()
+    combined = hashlib.sha256()
+    for name in sorted(hashes):
+        combined.update(f"{name}\0{hashes[name]}\n".encode())
+    if combined.hexdigest() != recorded:
+        raise ModelLoadError(
+            f"the model files in {str(path)!r} were modified after export: MLmodel records "
+            f"model_sha256 {recorded}, the files hash to {combined.hexdigest()}; re-export the "
+            "model (cartflow run --force --steps train)"
+        )
 
 
 def _read_signature(mlmodel, path):

@@ -2,16 +2,19 @@
 
     cartflow run [--config FILE] [--workdir DIR] [--steps a,b] [--force] [key.sub=value ...]
     cartflow step NAME [--config FILE] [--workdir DIR] [--force] [key.sub=value ...]
-    cartflow artifacts [--workdir DIR] list | show NAME[:VERSION] | lineage NAME[:VERSION]
+    cartflow artifacts [--workdir DIR] list | show NAME[:VERSION] | lineage NAME[:VERSION] | verify
     cartflow runs [--workdir DIR] list | compare A B [C...] [--all] [--html FILE]
     cartflow predict ... / cartflow serve ...   (pipeline.serving)
     cartflow --version
 
-Exit codes: 0 success, 1 a step failed (data check, gate, download...), 2 bad usage or config.
+Exit codes: 0 success, 1 a step failed (data check, gate, download, an artifact that does not
+match its hash, a disk that is full or read-only...), 2 bad usage or config, 141 the reader of
+stdout went away (``cartflow artifacts list | head -1``), 130 interrupted.
 Heavy libraries are imported inside the commands, so ``--help`` and ``--version`` stay fast.
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from pipeline._version import __version__
 from pipeline.workflow.steps import STEP_ORDER
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 141
 SERVING_CLI = "pipeline.serving.cli"
 
 
@@ -97,6 +101,10 @@ def build_parser():
     show.add_argument("ref", metavar="NAME[:VERSION]")
     lineage = actions.add_parser("lineage", help="the artifacts a version was made from")
     lineage.add_argument("ref", metavar="NAME[:VERSION]")
+    actions.add_parser(
+        "verify",
+        help="re-hash every artifact version and compare with the index (exit 1 if any differ)",
+    )
     artifacts.set_defaults(func=command_artifacts)
 
     from pipeline.workflow.runs import register as register_runs
@@ -214,17 +222,39 @@ def _execute(args, steps):
         return EXIT_USAGE
     except WorkflowError as exc:
         print(f"cartflow: run {runner.run_id} failed: {exc}", file=sys.stderr)
-        print(f"cartflow: log and run.json in {runner.run_dir}", file=sys.stderr)
+        _point_to_log(runner)
         if runner.report_path:
             print(f"cartflow: report in {runner.report_path}", file=sys.stderr)
         return getattr(exc, "exit_code", EXIT_FAILED)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(
+            f"cartflow: run {runner.run_id} failed: could not write{where}: "
+            f"{exc.strerror or exc}; free disk space or make {runner.workdir} writable "
+            "(or pick another --workdir), then run again",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     except Exception as exc:
         print(f"cartflow: run {runner.run_id} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-        print(f"cartflow: traceback in {runner.run_dir / 'workflow.log'}", file=sys.stderr)
+        _point_to_log(runner, "traceback in")
         return EXIT_FAILED
     if not args.quiet and not runner.component:
         _report_outputs(runner, summary)
     return EXIT_OK
+
+
+def _point_to_log(runner, what="log and run.json in"):
+    if getattr(runner, "log_error", None) or getattr(runner, "summary_error", None):
+        print(
+            f"cartflow: the run log and run.json in {runner.run_dir} could not be written "
+            "(see above)",
+            file=sys.stderr,
+        )
+    elif what == "traceback in":
+        print(f"cartflow: traceback in {runner.run_dir / 'workflow.log'}", file=sys.stderr)
+    else:
+        print(f"cartflow: log and run.json in {runner.run_dir}", file=sys.stderr)
 
 
 def command_run(args):
@@ -268,6 +298,8 @@ def command_artifacts(args):
             _print_list(store)
         elif args.action == "show":
             _print_show(store.get(args.ref))
+        elif args.action == "verify":
+            return _print_verify(store)
         else:
             _print_lineage(store.lineage(args.ref))
     except (ArtifactNotFoundError, ValueError) as exc:
@@ -290,6 +322,15 @@ def _print_list(store):
             f"{artifact.ref:<24} {','.join(artifact.aliases):<8} {artifact.sha256[:12]} "
             f"{artifact.step:<11} {artifact.run_id}"
         )
+
+
+def _print_verify(store):
+    results = store.verify_all()
+    bad = [(ref, error) for ref, error in results if error]
+    for ref, error in results:
+        print(f"{'FAILED' if error else 'ok':<7} {ref}" + (f": {error}" if error else ""))
+    print(f"{len(results) - len(bad)} of {len(results)} artifact versions match their hashes")
+    return EXIT_FAILED if bad else EXIT_OK
 
 
 def _print_show(artifact):
@@ -335,10 +376,17 @@ def main(argv=None):
         parser.print_help()
         return EXIT_USAGE
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe fails here, inside the handler below
+        return code
     except KeyboardInterrupt:
         print("cartflow: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader of stdout went away: stop quietly (no traceback at interpreter exit)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

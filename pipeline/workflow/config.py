@@ -9,6 +9,7 @@ overrides. Every key is checked against ``SCHEMA``: an unknown key or a wrong ty
 import copy
 import hashlib
 import json
+import math
 from importlib import resources
 from pathlib import Path
 
@@ -228,6 +229,13 @@ def _read_yaml(path):
         raise ConfigError(f"config file {str(path)!r} does not exist")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"config file {str(path)!r} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
+            f"at offset {exc.start}); save it with UTF-8 encoding"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"config file {str(path)!r} cannot be read: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"config file {str(path)!r} is not valid YAML: {exc}") from None
     if data is None:
@@ -318,6 +326,8 @@ def _check_semantics(config):
         raise ConfigError(f"config key 'data.sha256' must be 64 hex digits or null, got {sha!r}")
     if ":" not in data["reference"]:
         raise ConfigError("config key 'data.reference' must read NAME:VERSION or NAME:latest")
+    _check_gates(config["gates"])
+    _check_tree_params(model["tree"], config["main"]["random_seed"])
     _check_tuning(config)
     return config
 
@@ -354,6 +364,32 @@ def _check_tuning(config):
     config["model"]["threshold"]["objective"] = parse_objective(
         config["model"]["threshold"]["objective"], "model.threshold.objective"
     )
+
+
+def _check_gates(gates):
+    """Each gate is a finite number in its metric's range: [0, 1], or >= 0 for log loss."""
+    for key, value in gates.items():
+        if value is None:
+            continue
+        low, high = (0.0, math.inf) if key == "max_log_loss" else (0.0, 1.0)
+        if isinstance(value, bool) or not math.isfinite(value) or not low <= value <= high:
+            bounds = "a finite number >= 0" if key == "max_log_loss" else "in [0, 1]"
+            raise ConfigError(f"config key 'gates.{key}' must be {bounds} or null, got {value!r}")
+
+
+def _check_tree_params(params, random_seed):
+    """The tree's own parameter constraints, checked before any step runs, naming the key."""
+    from tree import DecisionTree
+    from tree._params import validate_params
+
+    estimator = DecisionTree(**params, random_state=random_seed)
+    constraints = DecisionTree._parameter_constraints
+    for key in params:
+        if key in constraints:
+            try:
+                validate_params(estimator, {key: constraints[key]})
+            except ValueError as exc:
+                raise ConfigError(f"config key 'model.tree.{key}': {exc}") from None
 
 
 def parse_override(text):

@@ -40,3 +40,7 @@ class ArtifactNotFoundError(WorkflowError, KeyError):
 
 class ModelFormatError(WorkflowError, ValueError):
     """The exported model was written by a cartflow of another format MAJOR version."""
+
+
+class ArtifactIntegrityError(WorkflowError):
+    """An artifact's files are missing or do not hash to what the index recorded."""

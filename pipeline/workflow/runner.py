@@ -23,11 +23,11 @@ from pathlib import Path
 from pipeline._version import __version__
 from pipeline.workflow import orchestrator
 from pipeline.workflow.config import canonical_json, config_sha256
-from pipeline.workflow.errors import WorkflowError
+from pipeline.workflow.errors import ArtifactNotFoundError, WorkflowError
 from pipeline.workflow.fsutil import atomic_write_json
 from pipeline.workflow.orchestrator import merge_inputs
 from pipeline.workflow.steps import STEP_ORDER, load_step
-from pipeline.workflow.store import ArtifactStore
+from pipeline.workflow.store import ArtifactStore, split_ref
 
 LOGGER_NAME = "cartflow.workflow"
 # Subpackages no step runs: editing them does not invalidate cached steps.
@@ -180,11 +180,45 @@ def library_versions():
     return versions
 
 
+class RunLogHandler(logging.FileHandler):
+    """The run's log file; after a failed write (a full disk) it says so once and stops."""
+
+    error = None
+
+    def emit(self, record):
+        if self.error is None:
+            super().emit(record)
+
+    def handleError(self, record):
+        self._failed(sys.exc_info()[1])
+
+    def flush(self):
+        try:
+            super().flush()
+        except OSError as exc:
+            self._failed(exc)
+
+    def close(self):
+        try:
+            super().close()
+        except OSError as exc:  # closing flushes what is buffered
+            self._failed(exc)
+
+    def _failed(self, exc):
+        if self.error is None:
+            self.error = exc
+            print(
+                f"cartflow: cannot write the run log {self.baseFilename}: {exc}; "
+                "the run goes on without it",
+                file=sys.stderr,
+            )
+
+
 def _setup_logger(run_dir, verbose=True):
     logger = logging.getLogger(f"{LOGGER_NAME}.{run_dir.name}")
     logger.setLevel(logging.INFO)
     logger.propagate = False
-    file_handler = logging.FileHandler(run_dir / "workflow.log", encoding="utf-8")
+    file_handler = RunLogHandler(run_dir / "workflow.log", encoding="utf-8")
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger.addHandler(file_handler)
     if verbose:
@@ -193,6 +227,14 @@ def _setup_logger(run_dir, verbose=True):
         console.addFilter(lambda record: not getattr(record, "file_only", False))
         logger.addHandler(console)
     return logger
+
+
+def log_file_error(logger):
+    """The error that stopped the run log being written, or None."""
+    for handler in logger.handlers:
+        if isinstance(handler, RunLogHandler) and handler.error is not None:
+            return handler.error
+    return None
 
 
 def _close_logger(logger):
@@ -250,6 +292,12 @@ class Runner:
         self.records = []
         self.report_path = None
         self.orchestrator = orchestrator.make_orchestrator(config, component=self.component)
+        # Run isolation: every "name:alias" an input names resolves against the aliases as they
+        # were when the run started, or to the version this run itself produced or reused.
+        self.aliases_at_start = {}
+        self.produced = {}
+        self.summary_error = None
+        self.log_error = None
 
     def run(self, steps=None):
         """Run ``steps`` (default: ``main.steps`` of the config) in workflow order.
@@ -269,6 +317,7 @@ class Runner:
         if unknown:
             raise WorkflowError(f"unknown step(s) {unknown}; the steps are {', '.join(STEP_ORDER)}")
         names = [n for n in STEP_ORDER if n in names]
+        self.aliases_at_start = self.store.aliases()
         self.run_dir.mkdir(parents=True, exist_ok=True)
         logger = _setup_logger(self.run_dir, self.verbose)
         from pipeline.workflow.tracking import NullTracker, make_tracker
@@ -316,12 +365,16 @@ class Runner:
                 exc_info=not isinstance(exc, WorkflowError),
                 extra={"file_only": True},
             )
-            self._write_summary(summary, status, started, error)
+            try:
+                self._write_summary(summary, status, started, error)
+            except OSError as write_error:  # a full disk must not hide the step's error
+                self.summary_error = write_error
             raise
         finally:
             tracker.end(status)
             if not self.component:
                 self.orchestrator.write_report(self, logger)
+            self.log_error = log_file_error(logger)
             _close_logger(logger)
 
     def _summary_base(self, names):
@@ -360,7 +413,27 @@ class Runner:
 
     def _resolve_inputs(self, step):
         refs = merge_inputs(step, step.inputs(self.config, self.store), self.given_inputs)
-        return {role: (self.store.get(ref) if ref else None) for role, ref in refs.items()}
+        return {role: (self._resolve(ref) if ref else None) for role, ref in refs.items()}
+
+    def _resolve(self, ref):
+        """The verified version ``ref`` names for this run (see ``aliases_at_start``)."""
+        name, version = split_ref(ref)
+        if version.startswith("v") and version[1:].isdigit():
+            artifact = self.store.get(ref)
+        elif version == "latest" and name in self.produced:
+            artifact = self.produced[name]
+        else:
+            pinned = self.aliases_at_start.get(name, {}).get(version)
+            if pinned is None:
+                self.store.get(ref)  # the usual message when it does not exist at all
+                raise ArtifactNotFoundError(
+                    f"artifact {ref!r} was committed by another run after run {self.run_id} "
+                    "started, and this run has not produced it; a run only reads what existed "
+                    "when it started or what it made itself. Run the step that produces it "
+                    "(in this run or before it)"
+                )
+            artifact = self.store.get(f"{name}:{pinned}")
+        return self.store.verify(artifact)
 
     def _run_step(self, name, position, total, logger, tracker):
         step = load_step(name)
@@ -372,6 +445,8 @@ class Runner:
         cached = None if (self.force or key is None) else self.store.cached_outputs(key)
         if cached is not None:
             outputs = cached["outputs"]
+            for artifact in outputs.values():
+                self.store.verify(artifact)
             self.store.mark_latest(outputs.values())
             record = self._record(name, "cached", started, key, input_refs, outputs)
             logger.info(
@@ -409,6 +484,7 @@ class Runner:
                 for path in ctx.outputs.values():
                     shutil.rmtree(path, ignore_errors=True)
             record = self._record(name, "ran", started, key, input_refs, outputs)
+        self.produced.update(outputs)
         self._copy_reports(name, record, outputs)
         logger.info(
             "    %s %s in %.2f s%s -> %s",

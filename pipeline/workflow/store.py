@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.workflow.errors import ArtifactNotFoundError, WorkflowError
-from pipeline.workflow.fsutil import atomic_write_json, tree_hashes, tree_sha256
+from pipeline.workflow.errors import ArtifactIntegrityError, ArtifactNotFoundError, WorkflowError
+from pipeline.workflow.fsutil import atomic_write_json, file_sha256, tree_hashes, tree_sha256
 
 try:
     import fcntl
@@ -33,6 +33,12 @@ except ImportError:  # pragma: no cover - not POSIX
 
 INDEX_FORMAT = 1
 STALE_STAGING_SECONDS = 3600
+_INDEX_KEYS = ("artifacts", "steps")
+_RECORD_KEYS = ("sha256", "run_id", "step")
+
+# Files already hashed in this process: (path, size, mtime_ns) -> sha256. A file whose size and
+# modification time are unchanged is not hashed again (the cheap pre-check); any change re-hashes.
+_VERIFIED_FILES = {}
 
 
 @dataclass(frozen=True)
@@ -110,12 +116,48 @@ class ArtifactStore:
             index = json.loads(self.index_path.read_text(encoding="utf-8"))
         except ValueError as exc:
             raise WorkflowError(f"artifact index {self.index_path} is corrupt: {exc}") from None
-        if index.get("format") != INDEX_FORMAT:
+        if not isinstance(index, dict) or index.get("format") != INDEX_FORMAT:
+            found = index.get("format") if isinstance(index, dict) else type(index).__name__
             raise WorkflowError(
-                f"artifact index {self.index_path} has format {index.get('format')!r}; this "
+                f"artifact index {self.index_path} has format {found!r}; this "
                 f"cartflow reads format {INDEX_FORMAT}"
             )
+        self._check_index(index)
         return index
+
+    def _check_index(self, index):
+        """Refuse an index with missing keys or malformed records (a clear message, no KeyError)."""
+
+        def corrupt(what):
+            raise WorkflowError(
+                f"artifact index {self.index_path} is corrupt: {what}; restore it from a backup "
+                "or move the artifacts folder away and re-run `cartflow run`"
+            )
+
+        for key in _INDEX_KEYS:
+            if not isinstance(index.get(key), dict):
+                corrupt(f"'{key}' is missing or not an object")
+        for name, entry in index["artifacts"].items():
+            if not (
+                isinstance(entry, dict)
+                and isinstance(entry.get("versions"), dict)
+                and isinstance(entry.get("aliases"), dict)
+            ):
+                corrupt(f"artifact {name!r} needs 'versions' and 'aliases' objects")
+            for version, record in entry["versions"].items():
+                if not isinstance(record, dict) or any(
+                    not isinstance(record.get(k), str) for k in _RECORD_KEYS
+                ):
+                    corrupt(f"{name}:{version} lacks one of {list(_RECORD_KEYS)}")
+                if not isinstance(record.get("files", {}), dict):
+                    corrupt(f"{name}:{version} has malformed 'files'")
+                try:
+                    _version_number(version)
+                except ValueError:
+                    corrupt(f"{name} has a version named {version!r}")
+        for key, record in index["steps"].items():
+            if not isinstance(record, dict) or not isinstance(record.get("outputs"), dict):
+                corrupt(f"step cache entry {key[:12]} has no 'outputs' object")
 
     def _make_version(self, name, version, record, aliases):
         return ArtifactVersion(
@@ -131,6 +173,11 @@ class ArtifactStore:
             created_utc=record.get("created_utc", ""),
             aliases=tuple(sorted(a for a, v in aliases.items() if v == version)),
         )
+
+    def aliases(self):
+        """``{name: {alias: version}}`` as the index says now (one read)."""
+        artifacts = self._read_index()["artifacts"]
+        return {name: dict(entry["aliases"]) for name, entry in artifacts.items()}
 
     def names(self):
         """Names of the artifacts in the store, sorted."""
@@ -211,6 +258,56 @@ class ArtifactStore:
                 name, version, entry["versions"][version], entry["aliases"]
             )
         return {"run_id": record["run_id"], "outputs": outputs}
+
+    # -- verifying --------------------------------------------------------------------------
+    def verify(self, artifact):
+        """Check that ``artifact``'s files hash to what the index recorded; return it.
+
+        Every file is hashed by streaming it, once per process: a later call re-hashes a file
+        only when its size or modification time changed. A missing folder or file, an extra
+        file or different bytes raise :class:`ArtifactIntegrityError` naming the artifact and
+        both hashes.
+        """
+        recorded = artifact.files
+        if not artifact.path.is_dir():
+            raise ArtifactIntegrityError(
+                f"artifact {artifact.ref} is missing: {artifact.path} does not exist (index "
+                f"sha256 {artifact.sha256}, found none); re-run the step that produced it "
+                f"({artifact.step}) with --force"
+            )
+        actual = {}
+        for path in sorted(artifact.path.rglob("*")):
+            if path.is_file():
+                actual[path.relative_to(artifact.path).as_posix()] = _hash_once(path)
+        digest = tree_sha256(actual)
+        if digest != artifact.sha256 or (recorded and actual != recorded):
+            changed = sorted(
+                name
+                for name in set(actual) | set(recorded)
+                if actual.get(name) != recorded.get(name)
+            )
+            details = ", ".join(
+                f"{name} (index {recorded.get(name, 'none')}, found {actual.get(name, 'missing')})"
+                for name in changed[:3]
+            )
+            raise ArtifactIntegrityError(
+                f"artifact {artifact.ref} was modified after it was stored: index sha256 "
+                f"{artifact.sha256}, found {digest}; files: {details or 'none listed'}. Re-run "
+                f"the step that produced it ({artifact.step}) with --force, or restore the files"
+            )
+        return artifact
+
+    def verify_all(self):
+        """``[(ref, error message or None)]`` for every version in the store."""
+        results = []
+        for artifact in self.list():
+            try:
+                self.verify(artifact)
+            except ArtifactIntegrityError as exc:
+                results.append((artifact.ref, str(exc)))
+            else:
+                results.append((artifact.ref, None))
+        return results
 
     # -- writing ----------------------------------------------------------------------------
     def staging_dir(self):
@@ -297,6 +394,9 @@ class ArtifactStore:
                 version = f"v{max(numbers) + 1 if numbers else 0}"
                 (self.root / name).mkdir(parents=True, exist_ok=True)
                 os.rename(staged, self.root / name / version)
+                for relative, digest_of_file in files.items():
+                    with contextlib.suppress(OSError):
+                        note_verified(self.root / name / version / relative, digest_of_file)
                 entry["versions"][version] = {
                     "sha256": digest,
                     "files": files,
@@ -337,3 +437,19 @@ class ArtifactStore:
             index["artifacts"][target.name]["aliases"][alias] = target.version
             atomic_write_json(self.index_path, index)
         return self.get(f"{target.name}:{alias}")
+
+
+def _hash_once(path):
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    digest = _VERIFIED_FILES.get(key)
+    if digest is None:
+        digest = file_sha256(path)
+        _VERIFIED_FILES[key] = digest
+    return digest
+
+
+def note_verified(path, digest):
+    """Record that ``path`` (as it is now on disk) has ``digest``, e.g. after a step wrote it."""
+    stat = Path(path).stat()
+    _VERIFIED_FILES[(str(path), stat.st_size, stat.st_mtime_ns)] = digest

@@ -65,8 +65,15 @@ def _other_format_major(m):
         (lambda f: edit_mlmodel(f, _rename_a_column), "do not match"),
         (lambda f: edit_mlmodel(f, _unsupported_type), "supported"),
         (lambda f: edit_mlmodel(f, _other_format_major), "format"),
-        (lambda f: (f / "model.json").write_text("{"), "could not load"),
-        (lambda f: (f / "arrays.npz").write_bytes(b"junk"), "could not load"),
+        (lambda f: (f / "model.json").write_text("{"), "modified after export"),
+        (lambda f: (f / "arrays.npz").write_bytes(b"junk"), "modified after export"),
+        (
+            lambda f: (
+                (f / "arrays.npz").write_bytes(b"junk"),
+                edit_mlmodel(f, lambda m: m["flavors"]["cartflow"].pop("model_sha256")),
+            ),
+            "could not load",
+        ),
         (
             lambda f: (f / "input_example.json").write_text('{"columns": ["zz"], "data": [[1]]}'),
             "not a valid input example",

@@ -142,6 +142,10 @@ def test_typed_endpoint_and_its_documented_example(client, model_dir, fitted_mod
     bad = client.post("/predict", json={"rows": [{**example["rows"][0], "age": "old"}]})
     assert bad.status_code == 422
     assert "age" in bad.text
+    # the documented error body, not FastAPI's {"detail": ...}
+    assert set(bad.json()) == {"error_code", "message"}
+    assert bad.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert "rows.0.age" in bad.json()["message"]
     assert client.get("/docs").status_code == 200
     openapi = client.get("/openapi.json").json()
     documented = openapi["paths"]["/invocations"]["post"]["requestBody"]["content"]

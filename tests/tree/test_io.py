@@ -151,8 +151,11 @@ FILE_TAMPERS = {
     "cycle": (tamper_cycle, "cycle"),
     "wrong feature index": (tamper_array("feature", 0, 4), "feature"),
     "NaN threshold": (tamper_array("threshold", 0, np.nan), "not finite"),
-    "missing array": (replace_array("impurity", None), "missing the array 'tree/impurity'"),
-    "wrong dtype": (replace_array("feature", lambda a: a.astype(np.int16)), "dtype int16"),
+    "missing array": (replace_array("impurity", None), "array 'tree/impurity' is missing"),
+    "wrong dtype": (
+        replace_array("feature", lambda a: a.astype(np.int16)),
+        "stored with dtype <i2",
+    ),
     "wrong shape": (replace_array("value", lambda a: a[:, 0, :].copy()), "shape"),
     "2-D children": (replace_array("children_left", lambda a: a.reshape(1, -1)), "shape"),
     "newer format": (
@@ -165,7 +168,7 @@ FILE_TAMPERS = {
     ),
     "array reference to nowhere": (
         tamper_json(lambda d: d["tree"].__setitem__("feature", {"__ndarray__": "nope"})),
-        "missing the array 'nope'",
+        "not a reference to one of the tree's arrays",
     ),
     "garbage npz": (garbage_npz, "not a readable .npz|corrupt"),
     "truncated npz": (truncated_npz, "not a readable .npz|corrupt"),
@@ -198,7 +201,7 @@ def test_an_object_array_needing_pickle_is_refused_without_running_it(saved, tmp
     payload[:] = [_Payload(str(marker))] * len(payload)
     arrays["tree/threshold"] = payload
     write_arrays(saved, arrays, allow_pickle=True)
-    with pytest.raises(ValueError, match="cannot be loaded without pickle"):
+    with pytest.raises(ValueError, match=r"stored with dtype \|O"):
         load(saved)
     assert not marker.exists()
 
@@ -241,7 +244,7 @@ def test_a_tampered_file_raises_in_a_fresh_process_instead_of_crashing(saved):
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "refused: children_left[0]=1099511627776 is out of range" in result.stdout
+    assert "children_left[0]=1099511627776 is out of range" in result.stdout
 
 
 def test_the_npz_is_a_plain_zip_of_npy_files(saved):

@@ -20,6 +20,21 @@ def read_table(folder_or_file):
     return pd.read_csv(path, keep_default_na=False, na_values=[""])
 
 
+def read_table_with_sha256(folder_or_file):
+    """``(frame, sha256 of the bytes parsed)``: the file is read once, hashed and parsed."""
+    import hashlib
+    import io
+
+    import pandas as pd
+
+    path = Path(folder_or_file)
+    if path.is_dir():
+        path = path / TABLE_FILE
+    data = path.read_bytes()
+    frame = pd.read_csv(io.BytesIO(data), keep_default_na=False, na_values=[""])
+    return frame, hashlib.sha256(data).hexdigest()
+
+
 def write_table(frame, folder):
     """Write ``frame`` as ``folder/data.csv`` (no index, ``\\n`` line ends, pandas' float repr)."""
     text = frame.to_csv(index=False, lineterminator="\n")

@@ -66,9 +66,17 @@ def clean_frame(raw, columns, na_values):
 def run(ctx):
     import pandas as pd
 
+    from pipeline._csv import check_field_counts
+
     data = ctx.config["data"]
     raw_artifact = ctx.inputs["raw"]
     raw_path = raw_artifact.path / raw_artifact.metadata["file"]
+    try:  # pandas would fill a truncated row's missing fields with NaN
+        check_field_counts(raw_path)  # every row as long as the first
+    except ValueError as exc:
+        raise DataCheckError(
+            [f"schema: {raw_artifact.metadata['file']} cannot be read as CSV: {exc}"]
+        ) from None
     try:
         raw = pd.read_csv(
             raw_path,

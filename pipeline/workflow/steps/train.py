@@ -17,7 +17,8 @@ predictions; the export is :func:`pipeline.workflow.export.export_model`.
 import json
 
 from pipeline.workflow.config import config_sha256
-from pipeline.workflow.steps._common import TABLE_FILE, features_and_target, read_table
+from pipeline.workflow.errors import ArtifactIntegrityError
+from pipeline.workflow.steps._common import TABLE_FILE, features_and_target, read_table_with_sha256
 from pipeline.workflow.steps.segregate import split
 
 NAME = "train"
@@ -91,7 +92,13 @@ def run(ctx):
     data = config["data"]
     positive = config["model"]["positive_class"]
     features, target = features_and_target(config)
-    frame = read_table(ctx.input_path("train"))
+    frame, data_sha256 = read_table_with_sha256(ctx.input_path("train"))
+    recorded = ctx.inputs["train"].files.get(TABLE_FILE)
+    if data_sha256 != recorded:
+        raise ArtifactIntegrityError(
+            f"artifact {ctx.inputs['train'].ref} changed while it was read: index sha256 of "
+            f"{TABLE_FILE} {recorded}, bytes read {data_sha256}; re-run with --force"
+        )
     tree, source = tree_params(ctx)
     config = {**config, "model": {**config["model"], "tree": tree}}
     ctx.log("tree parameters from %s: %s", source, ", ".join(f"{k}={v!r}" for k, v in tree.items()))
@@ -146,7 +153,7 @@ def run(ctx):
         export_folder,
         train_frame=fit_frame,
         features=features,
-        training_data_sha256=ctx.inputs["train"].files[TABLE_FILE],
+        training_data_sha256=data_sha256,  # of the bytes the model was fitted on
         config_sha256=config_sha256(params(ctx.config)),
         positive_class=positive,
         decision=decision,
