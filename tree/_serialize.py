@@ -109,6 +109,8 @@ def _encode_param(key, value):
         }
     if isinstance(value, list | tuple):
         return [_encode_param(key, item) for item in value]
+    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "biuf":
+        return [_encode_param(key, item) for item in value.tolist()]  # e.g. monotonic_cst
     if key == "random_state":
         warnings.warn(
             f"random_state={value!r} cannot be stored as JSON; the saved model records "

@@ -145,3 +145,13 @@ def test_bad_constraints_get_clear_errors(make, X_change, y_kind, message):
     y = {"binary": y_clf, "regression": y_reg, "multiclass": np.arange(60) % 3}[y_kind]
     with pytest.raises(ValueError, match=message):
         make().fit(X, y)
+
+
+@pytest.mark.parametrize("cst", [[1, 0, -1], np.array([1, 0, -1])])
+def test_a_constrained_tree_saves_and_loads(tmp_path, cst):
+    X, y, _, _ = _data(2, n=200)
+    model = tree.DecisionTreeRegressor(max_depth=4, monotonic_cst=cst).fit(X, y)
+    tree.save(model, tmp_path / "model")
+    loaded = tree.load(tmp_path / "model")
+    assert list(loaded.monotonic_cst) == [1, 0, -1]
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
