@@ -135,7 +135,7 @@ def test_the_report_loads_cleanly_in_chromium(browser, workflow_run, tmp_path):
         shutil.copyfile(shot, os.environ["CARTFLOW_SCREENSHOT"])
     assert errors == []
     assert "succeeded" in title
-    assert len(images) == 4
+    assert len(images) == 5  # the tuning plot and the four of the evaluation
     for image in images:
         assert "error" not in image, image
         assert image["width"] > 100 and image["height"] > 100, image

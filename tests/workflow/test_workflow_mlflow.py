@@ -71,7 +71,7 @@ def test_tracking_logs_every_step(tmp_path, tracking_env):
 
 @pytest.mark.slow
 def test_mlflow_run_of_the_project(tmp_path, tracking_env):
-    # the main entry point runs each step as a component project run: six processes, so a
+    # the main entry point runs each step as a component project run: seven processes, so a
     # slice of the data keeps it quick
     import gzip
 
@@ -96,7 +96,7 @@ def test_mlflow_run_of_the_project(tmp_path, tracking_env):
             f"workdir={workdir}",
             "-P",
             f"overrides=model.tree.max_depth=4 tracking=mlflow data.file_url={small} "
-            "data.sha256=null",
+            "data.sha256=null tune.enabled=false model.threshold.objective=0.5",
         ],
         env=env,
         cwd=tmp_path,

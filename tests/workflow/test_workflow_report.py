@@ -50,15 +50,16 @@ def test_the_report_shows_the_run(workflow_run):
     assert re.search(rf"roc_auc\s+\S+\s+{metrics['roc_auc']:.4f}\s+≥ 0.8000\s+pass", text)
     matrix = metrics["confusion_matrix"]["matrix"]
     assert re.search(rf"true <=50K\s+{matrix[0][0]:,}\s+{matrix[0][1]:,}", text)
-    # the four plots, embedded and decodable
+    # the tuning step's plot and the four evaluation plots, embedded and decodable
     images = re.findall(r'<img src="data:image/png;base64,([^"]+)" alt="([^"]+)"', page)
     assert [alt for _, alt in images] == [
+        "scores.png",
         "Confusion matrix (test)",
         "ROC curve (test)",
         "Precision-recall curve (test)",
         "The tree (first levels)",
     ]
-    plot = base64.b64decode(images[0][0])
+    plot = base64.b64decode(images[1][0])
     assert plot == (store.get("evaluation").path / "confusion_matrix.png").read_bytes()
     for data, _ in images:
         assert matplotlib.image.imread(io.BytesIO(base64.b64decode(data))).ndim == 3
