@@ -294,3 +294,38 @@ def check_regression_y(y, n_samples, name):
     if not np.isfinite(y).all():
         raise ValueError("Input y contains NaN or infinity; remove or fill those targets.")
     return y
+
+
+def check_monotonic_cst(monotonic_cst, X32, n_classes, estimator_type, criterion):
+    """``monotonic_cst`` checked, as int8, on class 0's fraction for a classifier (as
+    scikit-learn builds it); None without constraints."""
+    if monotonic_cst is None:
+        return None
+    cst = np.asarray(monotonic_cst)
+    if cst.ndim != 1 or cst.shape[0] != X32.shape[1]:
+        raise ValueError(
+            f"monotonic_cst has shape {cst.shape} but the input data X has {X32.shape[1]} "
+            "features: give one constraint (-1, 0 or 1) per feature."
+        )
+    if cst.dtype.kind not in "biuf" or not np.all(np.isin(cst, (-1, 0, 1))):
+        raise ValueError(
+            f"monotonic_cst must be None or an array-like of -1, 0 or 1, but got {np.unique(cst)}."
+        )
+    if estimator_type == "classifier" and n_classes > 2:
+        raise ValueError(
+            "Monotonicity constraints are not supported with multiclass classification "
+            f"(y has {n_classes} classes); they need a binary or a regression target."
+        )
+    if criterion == "absolute_error":
+        raise ValueError(
+            "monotonic_cst is not supported with criterion='absolute_error'; use 'squared_error'."
+        )
+    if np.isnan(X32).any():
+        raise ValueError(
+            "Input X contains NaN, and monotonic_cst does not support missing values: "
+            "impute them first (e.g. with pipeline.preprocessing.SimpleImputer)."
+        )
+    cst = cst.astype(np.int8)
+    if estimator_type == "classifier":
+        cst = -cst  # the kernels constrain the fraction of class 0, the user the positive's
+    return np.ascontiguousarray(cst)

@@ -16,6 +16,7 @@ from tree._bundles import BY_CLASS, PER_SAMPLE, UNIT
 from tree._checks import (
     check_classification_y,
     check_is_fitted,
+    check_monotonic_cst,
     check_predict_X,
     check_regression_y,
     check_sample_weight,
@@ -109,7 +110,9 @@ class _BaseDecisionTree(TreeEstimatorBase):
             min_weight_leaf,
             max_features,
             n_samples,
-            self._monotonic_constraints(X32, n_stats),
+            check_monotonic_cst(
+                self.monotonic_cst, X32, n_stats, self._estimator_type, self.criterion
+            ),
         )
         if self.ccp_alpha > 0.0:
             tree = prune_tree(tree, self.ccp_alpha)
@@ -125,42 +128,6 @@ class _BaseDecisionTree(TreeEstimatorBase):
         self.max_features_ = max_features
         self.tree_ = tree
         return self
-
-    def _monotonic_constraints(self, X32, n_classes):
-        """``monotonic_cst`` checked, as int8, on class 0's fraction for a classifier (as
-        scikit-learn builds it); None without constraints."""
-        if self.monotonic_cst is None:
-            return None
-        cst = np.asarray(self.monotonic_cst)
-        if cst.ndim != 1 or cst.shape[0] != X32.shape[1]:
-            raise ValueError(
-                f"monotonic_cst has shape {cst.shape} but the input data X has {X32.shape[1]} "
-                "features: give one constraint (-1, 0 or 1) per feature."
-            )
-        if cst.dtype.kind not in "biuf" or not np.all(np.isin(cst, (-1, 0, 1))):
-            raise ValueError(
-                "monotonic_cst must be None or an array-like of -1, 0 or 1, but got "
-                f"{np.unique(cst)}."
-            )
-        if self._estimator_type == "classifier" and n_classes > 2:
-            raise ValueError(
-                "Monotonicity constraints are not supported with multiclass classification "
-                f"(y has {n_classes} classes); they need a binary or a regression target."
-            )
-        if self.criterion == "absolute_error":
-            raise ValueError(
-                "monotonic_cst is not supported with criterion='absolute_error'; use "
-                "'squared_error'."
-            )
-        if np.isnan(X32).any():
-            raise ValueError(
-                "Input X contains NaN, and monotonic_cst does not support missing values: "
-                "impute them first (e.g. with pipeline.preprocessing.SimpleImputer)."
-            )
-        cst = cst.astype(np.int8)
-        if self._estimator_type == "classifier":
-            cst = -cst  # the kernels constrain the fraction of class 0, the user the positive's
-        return np.ascontiguousarray(cst)
 
     def _resolve_max_features(self, n_features):
         mf = self.max_features
