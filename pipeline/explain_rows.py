@@ -2,10 +2,11 @@
 
 The model routes the rows (``tree.apply`` on the transformed rows), so an explanation follows
 the prediction's own path; :func:`pipeline.explain.raw_node_view` supplies each step's test.
-``Explainer.explain_json`` writes the same explanations as JSON text, fast: the text around each
-row value on each leaf's path is built once, a request only gathers and joins pieces with numpy
-object arrays (measured: a Python loop over rows and steps cost 4x the prediction itself), and
-a row value lying between a rounded threshold and the exact one is shown with the exact one.
+``Explainer.explain_json`` and ``explain_json_array`` write the same explanations as JSON text,
+byte for byte what ``json.dumps`` writes of them, fast (see :mod:`pipeline._explain_text`): the
+text of every step is built once per node, a request encodes each column's values and one
+compiled loop copies the bytes. A row value lying between a rounded threshold and the exact one
+is shown with the exact one.
 """
 
 import json
@@ -14,10 +15,11 @@ import numpy as np
 import pandas as pd
 from pandas import NA as _NA
 
+from pipeline._explain_text import CategoryCodes, byte_pool, encode_numeric, write_rows
 from pipeline.explain import raw_node_view
 
 _COMPACT = (",", ":")
-_PLAIN_NUMBERS = {int, float, type(None)}
+FEW_ROWS = 8  # below this many rows, building dicts and json.dumps is faster (measured)
 
 
 def _json_value(value):
@@ -62,6 +64,21 @@ class Explainer:
         self._paths = {}
         self._n_features = int(self.estimator.n_features_in_)
 
+    def _step(self, node, left):
+        """The test of ``node``'s left or right branch as the parts of an explanation step."""
+        condition = self.nodes[node].condition
+        goes = "left" if left else "right"
+        missing_note = condition.note or "a missing value goes this way"
+        return (
+            condition.feature,
+            condition.branch_op(left),
+            _json_value(condition.value),
+            condition.boundary,
+            int(self.estimator.tree_.feature[node]) if not condition.exact else None,
+            missing_note if condition.missing == goes else None,
+            condition.note if not condition.exact else None,
+        )
+
     def _template(self, leaf):
         """The steps from the root to ``leaf`` (built once per leaf)."""
         cached = self._paths.get(leaf)
@@ -70,21 +87,7 @@ class Explainer:
         steps, node = [], leaf
         while node in self._parent:
             node, left = self._parent[node]
-            condition = self.nodes[node].condition
-            feature = int(self.estimator.tree_.feature[node])
-            goes = "left" if left else "right"
-            missing_note = condition.note or "a missing value goes this way"
-            steps.append(
-                (
-                    condition.feature,
-                    condition.branch_op(left),
-                    _json_value(condition.value),
-                    condition.boundary,
-                    feature if not condition.exact else None,
-                    missing_note if condition.missing == goes else None,
-                    condition.note if not condition.exact else None,
-                )
-            )
+            steps.append(self._step(node, left))
         steps.reverse()
         rule_node = self.nodes[leaf]
         value = np.asarray(rule_node.value, dtype=np.float64)
@@ -166,143 +169,169 @@ class Explainer:
 
     # ------------------------------------------------------------------ JSON text, fast
     def _prepare_json(self):
-        """The slot sources: the raw columns, then the transformed columns of unmapped splits."""
+        """Per node the JSON text of the step into it, in every variant, as byte pieces.
+
+        A row's explanation is the pieces of the nodes on its path, each followed by the row
+        value (none where it is missing), and its leaf's closing piece. A piece depends on the
+        node only: the step into a node always tests its parent's split the same way.
+        Variants: the previous step's value missing or not (its closing brace is in this
+        piece), and this step read with the shown value, with the exact one (a row value
+        between the two) or as missing.
+        """
+        tree = self.estimator.tree_
         numeric, opaque = set(), set()
         for node in self.nodes:
             condition = node.condition
             if condition is None:
                 continue
             if not condition.exact:
-                opaque.add(int(self.estimator.tree_.feature[node.node]))
+                opaque.add(int(tree.feature[node.node]))
             elif condition.op == "<=":
                 numeric.add(condition.feature)
-        self._sources = [(name, name in numeric) for name in self.raw_columns]
-        self._sources += [(("t", j), True) for j in sorted(opaque)]
-        self._slot = {key: k for k, (key, _) in enumerate(self._sources)}
-
-    def _json_tables(self):
-        """Per leaf and path position: the JSON text around the row value, the slot of the
-        value, the text for a missing value; per leaf the closing text (built once)."""
-        leaves = [n.node for n in self.nodes if n.is_leaf]
-        paths = {leaf: self._template(leaf) for leaf in leaves}
-        depth = max((len(steps) for steps, _ in paths.values()), default=0)
-        shape = (len(self.nodes), depth)
-        heads = np.full(shape, "", dtype=object)
-        tails = np.full(shape, "", dtype=object)
-        missings = np.full(shape, "", dtype=object)
-        slots = np.full(shape, len(self._sources), dtype=np.intp)  # the last: always ""
-        ends = np.full(len(self.nodes), "", dtype=object)
-        exact_heads = np.full(shape, "", dtype=object)
-        lows = np.full(shape, np.inf)  # a row value in (low, high] needs the exact value
-        highs = np.full(shape, -np.inf)
-        for leaf, (steps, leaf_info) in paths.items():
-            for d, (feature, op, value, _, index, missing_note, note) in enumerate(steps):
-                start = '{"rules":[' if d == 0 else ","
-                name = json.dumps(feature)
-                heads[leaf, d] = (
-                    start
-                    + '{"feature":'
-                    + name
-                    + ',"op":'
-                    + json.dumps(op)
-                    + ',"value":'
-                    + json.dumps(value, separators=_COMPACT)
-                    + ',"row_value":'
-                )
-                tails[leaf, d] = "}" if not note else ',"note":' + json.dumps(note) + "}"
-                missings[leaf, d] = (
-                    start + '{"feature":' + name + ',"op":"is missing","value":null,'
-                    '"row_value":null,"note":' + json.dumps(missing_note or "missing") + "}"
-                )
-                slots[leaf, d] = self._slot[feature if index is None else ("t", index)]
-            leaf_text = ',"leaf":' + json.dumps(leaf_info, separators=_COMPACT) + "}"
-            ends[leaf] = ("]" if steps else '{"rules":[]') + leaf_text
-        self._tables = (heads, tails, missings, slots, ends, exact_heads, lows, highs)
-
-    def _encoded(self, transformed, columns, n_rows):
-        """Per slot source: each row's value as JSON text ("" when missing), as a number (NaN
-        when missing or not a number), and whether it is missing; None when a value cannot be
-        read this way (the general path then explains the rows)."""
-        encoded, numbers, missing = [], [], []
-        for key, numeric in self._sources:
-            values = transformed[:, key[1]].tolist() if isinstance(key, tuple) else columns[key]
-            if numeric:
-                try:
-                    number = np.asarray(values, dtype=np.float64)
-                except (TypeError, ValueError):
-                    return None
-                if set(map(type, values)) <= _PLAIN_NUMBERS:
-                    texts = list(map(repr, values))  # what json writes for int and float
+        sources = [(name, name in numeric) for name in self.raw_columns]
+        sources += [(("t", j), True) for j in sorted(opaque)]
+        slot_of_source = {key: k for k, (key, _) in enumerate(sources)}
+        n_nodes = len(self.nodes)
+        depth = np.zeros(n_nodes, dtype=np.intp)
+        slot = np.zeros(n_nodes, dtype=np.intp)
+        checked = np.zeros(n_nodes, dtype=bool)  # shown value != the tree's exact boundary
+        shown = np.full(n_nodes, np.nan)
+        left_op = np.zeros(n_nodes, dtype=bool)
+        pieces = [""] * (10 * n_nodes)
+        tails = [""] * n_nodes
+        order, stack = [], [0]
+        while stack:  # parents before their children
+            node = self.nodes[stack.pop()]
+            order.append(node.node)
+            if not node.is_leaf:
+                stack += [node.right, node.left]
+        for c in order[1:]:
+            parent, left = self._parent[c]
+            depth[c] = depth[parent] + 1
+            feature, op, value, boundary, index, missing_note, note = self._step(parent, left)
+            slot[c] = slot_of_source[feature if index is None else ("t", index)]
+            if boundary is not None:
+                checked[c] = True
+                shown[c] = value
+                left_op[c] = op == "<="
+            start = '{"rules":[' if depth[c] == 1 else ","
+            name = json.dumps(feature)
+            head = '{"feature":' + name + ',"op":' + json.dumps(op) + ',"value":'
+            reads = head + json.dumps(value, separators=_COMPACT) + ',"row_value":'
+            exact = reads if boundary is None else head + json.dumps(boundary) + ',"row_value":'
+            missing = (
+                '{"feature":' + name + ',"op":"is missing","value":null,"row_value":null,'
+                '"note":' + json.dumps(missing_note or "missing") + "}"
+            )
+            tails[c] = "}" if not note else ',"note":' + json.dumps(note) + "}"
+            for after_missing in (0, 1):
+                before = tails[parent] if depth[c] > 1 and not after_missing else ""
+                for kind, text in enumerate((reads, exact, missing)):
+                    pieces[(3 * after_missing + kind) * n_nodes + c] = before + start + text
+        paths = []
+        for node in self.nodes:
+            if not node.is_leaf:
+                continue
+            leaf, path = node.node, []
+            _, leaf_info = self._template(leaf)
+            text = ',"leaf":' + json.dumps(leaf_info, separators=_COMPACT) + "}"
+            for after_missing in (0, 1):
+                if depth[leaf] == 0:
+                    closing = '{"rules":[]' + text
                 else:
-                    texts = json.dumps(values)[1:-1].split(", ")
-                    if len(texts) != n_rows:
-                        return None
-                absent = np.isnan(number)
-                for row in np.flatnonzero(absent).tolist():
-                    texts[row] = ""
+                    closing = ("" if after_missing else tails[leaf]) + "]" + text
+                for mode, end in enumerate(("\n", ",")):
+                    pieces[(6 + 2 * mode + after_missing) * n_nodes + leaf] = closing + end
+            c = leaf
+            while c in self._parent:
+                path.append(c)
+                c = self._parent[c][0]
+            paths.append((leaf, path[::-1]))
+        path_start = np.zeros(n_nodes, dtype=np.intp)
+        path_nodes = []
+        for leaf, path in paths:
+            path_start[leaf] = len(path_nodes)
+            path_nodes.extend(path)
+        self._sources = sources
+        self._categories = {key: CategoryCodes() for key, numeric in sources if not numeric}
+        self._json = {
+            "depth": depth,
+            "slot": slot,
+            "checked": checked,
+            "shown": shown,
+            "left_op": left_op,
+            "pieces": byte_pool(pieces),
+            "path_start": path_start,
+            "path_nodes": np.asarray(path_nodes, dtype=np.intp),
+        }
+
+    def _encode(self, transformed, columns, n_rows):
+        """Per source: each row's value number (or int value), the values' texts, missing
+        flags, numbers, and which sources are ints written by the kernel."""
+        n_sources = len(self._sources)
+        codes = np.empty((n_sources, n_rows), dtype=np.int64)
+        missing = np.empty((n_sources, n_rows), dtype=bool)
+        numbers = np.full((n_sources, n_rows), np.nan)
+        written_ints = np.zeros(n_sources, dtype=bool)
+        texts = []
+        for k, (key, numeric) in enumerate(self._sources):
+            if isinstance(key, tuple):
+                encoded = encode_numeric(np.ascontiguousarray(transformed[:, key[1]]))
+            elif numeric:
+                encoded = encode_numeric(columns[key])
             else:
-                try:
-                    memo = {
-                        v: ("" if v is None or v is _NA or v != v else json.dumps(v))
-                        for v in set(values)
-                    }
-                except TypeError:  # an unhashable value: the general path reads it
-                    return None
-                texts = list(map(memo.__getitem__, values))
-                gone = {v for v, text in memo.items() if text == ""}
-                if gone:
-                    absent = np.fromiter(map(gone.__contains__, values), bool, count=n_rows)
-                else:
-                    absent = np.zeros(n_rows, dtype=bool)
-                number = np.full(n_rows, np.nan)
-            encoded.append(texts)
-            numbers.append(number)
-            missing.append(absent)
-        return encoded, numbers, missing
+                encoded = self._categories[key].encode(columns[key])
+            if encoded is None:
+                return None
+            if encoded[1] is None:
+                codes[k] = encoded[0]
+                written_ints[k] = True
+            else:
+                codes[k] = encoded[0] + len(texts)
+                texts += encoded[1]
+            missing[k] = encoded[2]
+            if numeric:
+                numbers[k] = encoded[3]
+        return codes, missing, numbers, written_ints, texts
 
-    def _fill_json(self, leaves, encoded, numbers, missing):
-        """Every row's JSON text: one join per row of pieces gathered with numpy (head, value
-        and tail per path step, then the leaf's closing text)."""
-        heads, tails, missings, slots, ends, exact_heads, lows, highs = self._tables
-        n_rows, n_sources, depth = len(leaves), len(self._sources), slots.shape[1]
-        values = np.empty((n_rows, n_sources + 1), dtype=object)
-        for k, column in enumerate(encoded):
-            values[:, k] = column
-        values[:, n_sources] = ""
-        number = np.column_stack([*numbers, np.full(n_rows, np.nan)])
-        absent = np.column_stack([*missing, np.zeros(n_rows, dtype=bool)])
-        where = slots[leaves]
-        rows = np.arange(n_rows)[:, None]
-        head, tail = heads[leaves], tails[leaves]
-        x = number[rows, where]
-        near = (x > lows[leaves]) & (x <= highs[leaves])
-        if near.any():  # between the rounded and the exact threshold: show the exact one
-            head[near] = exact_heads[leaves][near]
-        gone = absent[rows, where]
-        if gone.any():  # a missing value: the step reads "is missing"
-            head[gone] = missings[leaves][gone]
-            tail[gone] = ""
-        pieces = np.empty((n_rows, 3 * depth + 1), dtype=object)
-        pieces[:, 0 : 3 * depth : 3] = head
-        pieces[:, 1 : 3 * depth : 3] = values[rows, where]
-        pieces[:, 2 : 3 * depth : 3] = tail
-        pieces[:, -1] = ends[leaves]
-        return ["".join(parts) for parts in pieces.tolist()]
+    def _json_bytes(self, transformed, columns, mode):
+        """The explanations as ``[`` + rows ended by newlines (``mode`` 0) or commas (1) +
+        ``]``; None for a few rows (the general path is faster there) or when a value cannot
+        be read this way (the general path then explains the rows)."""
+        if len(transformed) < FEW_ROWS:
+            return None
+        if not hasattr(self, "_json"):
+            self._prepare_json()
+        t = self._json
+        leaves = np.asarray(self._leaves(transformed), dtype=np.intp)
+        n_rows = len(leaves)
+        try:
+            encoded = self._encode(transformed, columns, n_rows)
+        except (TypeError, ValueError):  # e.g. a value json cannot write
+            return None
+        if encoded is None:
+            return None
+        return write_rows(t, leaves, *encoded, 6 + 2 * mode)
 
     def explain_json(self, transformed, columns):
         """The explanations of :meth:`explain_columns` as one compact JSON text per row."""
         columns = self._check_columns(columns)
-        if not hasattr(self, "_sources"):
-            self._prepare_json()
-            self._json_tables()
-        leaves = self._leaves(transformed)
-        encoded = self._encoded(transformed, columns, len(leaves))
-        if encoded is None:  # values the table path cannot read
+        text = self._json_bytes(transformed, columns, 0)
+        if text is None:  # values the table path cannot read
             return [
                 json.dumps(e, separators=_COMPACT)
                 for e in self.explain_columns(transformed, columns)
             ]
-        return self._fill_json(np.asarray(leaves, dtype=np.intp), *encoded)
+        return text[1:-1].decode("ascii").split("\n") if len(text) > 2 else []
+
+    def explain_json_array(self, transformed, columns):
+        """The explanations of :meth:`explain_columns` as one JSON array (ASCII bytes)."""
+        columns = self._check_columns(columns)
+        text = self._json_bytes(transformed, columns, 1)
+        if text is None:
+            explanations = self.explain_columns(transformed, columns)
+            return json.dumps(explanations, separators=_COMPACT).encode("ascii")
+        return text
 
     def explain(self, X):
         """Explanations of the rows of ``X`` (the pipeline's raw input)."""

@@ -57,16 +57,18 @@ def explanation_texts(loaded, columns, transformed=None):
 
 
 def predict_and_explain(loaded, columns, proba=False):
-    """Predictions, probabilities (or None) and explanation texts from one transform."""
+    """Predictions, probabilities (or None) and the explanations as the bytes of a JSON
+    array, from one transform."""
     model_explainer = explainer(loaded)
     transformed = transformed_matrix(loaded, columns)
     try:
         predictions, probabilities = loaded._predict_matrix(transformed, proba)
     except (ValueError, TypeError) as exc:
         raise SchemaError(f"the model could not score this input: {exc}") from None
-    return predictions, probabilities, model_explainer.explain_json(transformed, columns)
+    return predictions, probabilities, model_explainer.explain_json_array(transformed, columns)
 
 
-def append_explanations(body, texts):
-    """A compact JSON object ``body`` (bytes) with ``"explanations"`` added as its last key."""
-    return body[:-1] + b',"explanations":[' + ",".join(texts).encode() + b"]}"
+def append_explanations(body, array):
+    """A compact JSON object ``body`` (bytes) with ``"explanations"`` (the bytes of a JSON
+    array) added as its last key."""
+    return b"".join((body[:-1], b',"explanations":', array, b"}"))
