@@ -7,6 +7,7 @@ rows) for every row of Adult's test split, on randomly drawn pipelines.
 
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -403,3 +404,170 @@ def test_fast_json_text_of_unmappable_columns_and_odd_values():
     assert [json.loads(t) for t in texts] == json.loads(
         json.dumps(explainer.explain_columns(transformed, columns))
     )
+
+
+# ---------------------------------------------------------------- the fast JSON text, byte for byte
+def _plain(value):
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def reference_explanation_dicts(model, transformed, columns):
+    """Each row's explanation built the slow, obvious way: walk the model's own path (from
+    ``apply``) and write one dict per step from the raw-unit node view."""
+    tree = model[-1] if hasattr(model, "steps") else model
+    nodes = raw_node_view(model)
+    parent = {}
+    for node in nodes:
+        if not node.is_leaf:
+            parent[node.left] = (node.node, "left")
+            parent[node.right] = (node.node, "right")
+    out = []
+    for row, leaf in enumerate(tree.apply(transformed).tolist()):
+        path, node = [], leaf
+        while node in parent:
+            node, side = parent[node]
+            path.append((node, side))
+        rules = []
+        for node, side in reversed(path):
+            condition = nodes[node].condition
+            op = condition.op if side == "left" else NEGATED[condition.op]
+            if condition.exact:
+                row_value = columns[condition.feature][row]
+            else:
+                row_value = float(transformed[row, tree.tree_.feature[node]])
+            if row_value is None or row_value is pd.NA or row_value != row_value:
+                note = "missing"
+                if condition.missing == side:
+                    note = condition.note or "a missing value goes this way"
+                rules.append(
+                    {"feature": condition.feature, "op": "is missing", "value": None,
+                     "row_value": None, "note": note}
+                )  # fmt: skip
+                continue
+            value = _plain(condition.value)
+            if condition.boundary is not None and (row_value <= value) != (op == "<="):
+                value = condition.boundary
+            step = {"feature": condition.feature, "op": op, "value": value, "row_value": row_value}
+            if not condition.exact and condition.note:
+                step["note"] = condition.note
+            rules.append(step)
+        counts = np.asarray(nodes[leaf].value, dtype=np.float64)
+        info = {"node": leaf, "samples": nodes[leaf].n_samples}
+        if hasattr(tree, "classes_"):
+            total = float(counts.sum()) or 1.0
+            info["distribution"] = {
+                str(c): round(float(v) / total, 6) for c, v in zip(tree.classes_.tolist(), counts)
+            }
+        else:
+            info["value"] = float(counts[0])
+        out.append({"rules": rules, "leaf": info})
+    return out
+
+
+def assert_fast_json_is_the_reference(model, transformed, columns):
+    from pipeline.explain_rows import FEW_ROWS, Explainer
+
+    assert len(transformed) >= FEW_ROWS  # the fast path, not the dict path, is under test
+    explainer = Explainer(model)
+
+    def no_dicts(*args):
+        raise AssertionError("the fast path fell back to building dicts")
+
+    explainer.explain_columns = no_dicts
+    expected = [
+        json.dumps(e, separators=(",", ":"))
+        for e in reference_explanation_dicts(model, transformed, columns)
+    ]
+    texts = explainer.explain_json(transformed, columns)
+    for row, (text, reference) in enumerate(zip(texts, expected)):
+        assert text == reference, (row, text, reference)
+    assert len(texts) == len(expected)
+    array = explainer.explain_json_array(transformed, columns)
+    assert array == ("[" + ",".join(expected) + "]").encode()
+    return texts
+
+
+@pytest.mark.parametrize("seed", [0, 2, 5])
+@pytest.mark.parametrize("as_json", [True, False], ids=["json-ints", "float-arrays"])
+def test_fast_json_is_byte_for_byte_the_reference_on_adult(adult_split, seed, as_json):
+    """Every row of Adult's test split: the fast text equals json.dumps of the dicts."""
+    X_train, X_test, y_train, _ = adult_split
+    model = random_pipeline(seed).fit(X_train, y_train)
+    transformed = np.asarray(model[:-1].transform(X_test), dtype=np.float64)
+    if as_json:  # as a JSON body gives them: ints stay ints, missing is None
+        frame = X_test.astype(object).where(X_test.notna(), None)
+        columns = {c: tuple(frame[c].tolist()) for c in frame.columns}
+    else:  # as batch scoring gives them: numbers as float arrays (NaN missing)
+        columns = {
+            c: X_test[c].to_numpy(dtype=np.float64) if c in NUMERIC else X_test[c].tolist()
+            for c in X_test.columns
+        }
+    texts = assert_fast_json_is_the_reference(model, transformed, columns)
+    assert any('"is missing"' in t for t in texts)
+    whole = re.compile(r'"row_value":-?\d+[,}]')  # an int's text: no point, no exponent
+    assert any(whole.search(t) for t in texts) == as_json
+    assert any(re.search(r'"row_value":-?\d+\.\d', t) for t in texts)
+
+
+def test_fast_json_of_odd_values_is_byte_for_byte_the_reference():
+    """Values the per-column encoders must get exactly right: ints and floats mixed in one
+    column, -0.0, huge ints, NaN and None, numbers and unseen strings among categories, a row
+    between a rounded threshold and the exact one, and quotes and non-ASCII text."""
+    rng = np.random.default_rng(7)
+    n = 400
+    X = pd.DataFrame(
+        {
+            "x": rng.normal(0, 30, n).round(1),
+            "k": rng.integers(-50, 50, n).astype(np.float64),
+            "c": rng.choice(["a%s", 'b"q', "café", "d"], n),
+        }
+    )
+    y = np.where((X["x"] > 4.3) ^ (X["c"] == 'b"q') ^ (X["k"] > 7), 1, 0)
+    model = Pipeline(
+        [
+            (
+                "pre",
+                ColumnTransformer(
+                    [
+                        ("num", MinMaxScaler(), ["x", "k"]),
+                        ("cat", OneHotEncoder(handle_unknown="ignore"), ["c"]),
+                    ]
+                ),
+            ),
+            ("tree", DecisionTree(max_depth=6, random_state=0)),
+        ]
+    ).fit(X, y)
+    nodes = raw_node_view(model)
+    between = [
+        np.nextafter(n.condition.value, np.inf)
+        for n in nodes
+        if n.condition is not None
+        and n.condition.feature == "x"
+        and n.condition.boundary is not None
+        and n.condition.value < np.nextafter(n.condition.value, np.inf) <= n.condition.boundary
+    ]
+    assert between, "no threshold of x was rounded below its exact value"
+    x_values = [None, float("nan"), -0.0, 0.0, 4, 4.0, *between] * 20
+    k_values = [2**62, -(2**40), 7, 8, -3, None, 0] * 20
+    c_values = ["a%s", 'b"q', "café", None, 1, 1.0, True, "never seen", float("nan")] * 20
+    m = min(len(x_values), len(k_values), len(c_values))
+    columns = {"x": x_values[:m], "k": k_values[:m], "c": c_values[:m]}
+    as_numbers = pd.DataFrame(
+        {
+            "x": [np.nan if v is None else float(v) for v in columns["x"]],
+            "k": [np.nan if v is None else float(v) for v in columns["k"]],
+            "c": [v if isinstance(v, str) else "d" for v in columns["c"]],
+        }
+    )
+    transformed = np.asarray(model[:-1].transform(as_numbers), dtype=np.float64)
+    texts = assert_fast_json_is_the_reference(model, transformed, columns)
+    assert any(
+        str(b) in t for b in (n.condition.boundary for n in nodes if n.condition) for t in texts
+    )
+    # the same columns again: remembered categories give the same text
+    assert_fast_json_is_the_reference(model, transformed, columns)
+    # ints only (the kernel writes them), then floats only, in the same explainer's columns
+    for k in ([int(v) for v in rng.integers(-(2**62), 2**62, m)], rng.normal(size=m).tolist()):
+        assert_fast_json_is_the_reference(model, transformed, {**columns, "k": k})
