@@ -55,6 +55,16 @@ def sample_weight_of(criterion, data, i):
 
 
 @borrowing_kernel
+def clear_bins(data, hist_f, f):
+    """Zero feature ``f``'s bins (the others are never read)."""
+    for b in range(data.n_edges[f] + 1):
+        for s in range(hist_f.shape[1]):
+            hist_f[b, s] = 0.0
+    for s in range(hist_f.shape[1]):
+        hist_f[data.missing_bin, s] = 0.0
+
+
+@borrowing_kernel
 def fill_histograms(data, criterion, scratch, start, end, hist):
     """The histograms of the samples ``[start, end)`` into ``hist`` (every feature)."""
     samples = data.samples
@@ -65,9 +75,7 @@ def fill_histograms(data, criterion, scratch, start, end, hist):
     for f in range(data.codes.shape[0]):
         codes_f = data.codes[f]
         hist_f = hist[f]
-        for b in range(hist_f.shape[0]):
-            for s in range(hist_f.shape[1]):
-                hist_f[b, s] = 0.0
+        clear_bins(data, hist_f, f)
         for p in range(start, end):
             i = samples[p]
             b = np.int64(codes_f[i])
@@ -83,16 +91,18 @@ def fill_histograms(data, criterion, scratch, start, end, hist):
 
 
 @borrowing_kernel
-def subtract_histograms(hist, smaller):
+def subtract_histograms(data, hist, smaller):
     """``hist -= smaller``: the parent's histograms become the larger child's."""
     for f in range(hist.shape[0]):
-        for b in range(hist.shape[1]):
+        for b in range(data.n_edges[f] + 1):
             for s in range(hist.shape[2]):
                 hist[f, b, s] -= smaller[f, b, s]
+        for s in range(hist.shape[2]):
+            hist[f, data.missing_bin, s] -= smaller[f, data.missing_bin, s]
 
 
 @borrowing_kernel
-def node_totals(hist, totals):
+def node_totals(data, hist, totals):
     """The node's statistics into ``totals`` from feature 0's histogram: ``(n, weight)``."""
     for c in range(totals.shape[0]):
         totals[c] = 0.0
@@ -100,6 +110,8 @@ def node_totals(hist, totals):
     weight = 0.0
     hist_0 = hist[0]
     for b in range(hist_0.shape[0]):
+        if b > data.n_edges[0] and b != data.missing_bin:
+            continue  # never filled
         n += hist_0[b, COUNT]
         weight += hist_0[b, WEIGHT]
         for c in range(totals.shape[0]):

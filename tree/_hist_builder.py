@@ -69,7 +69,7 @@ def build_hist_depth_first(data, criterion, rules, ws, scratch, nodes):
         slot = st_i[top, 5]
         impurity = st_f[top]
         n_node = end - start
-        _, w_node = node_totals(pool[slot], totals)
+        _, w_node = node_totals(data, pool[slot], totals)
         if np.isinf(impurity):
             impurity = node_impurity(criterion.code, totals, criterion.n_classes, w_node)
         is_leaf = is_leaf_node(rules, depth, n_node, w_node, impurity)
@@ -108,7 +108,7 @@ def build_hist_depth_first(data, criterion, rules, ws, scratch, nodes):
             fill_histograms(data, criterion, scratch, start, pos, pool[new_slot])
         else:
             fill_histograms(data, criterion, scratch, pos, end, pool[new_slot])
-        subtract_histograms(pool[slot], pool[new_slot])
+        subtract_histograms(data, pool[slot], pool[new_slot])
         # right first, so that the left child is popped (and numbered) first
         st_i[top, 0] = pos
         st_i[top, 1] = end
