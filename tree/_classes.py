@@ -15,6 +15,7 @@ from tree._base import TreeEstimatorBase
 from tree._bundles import BY_CLASS, PER_SAMPLE, UNIT
 from tree._checks import (
     check_classification_y,
+    check_hist_options,
     check_is_fitted,
     check_monotonic_cst,
     check_predict_X,
@@ -98,6 +99,7 @@ class _BaseDecisionTree(TreeEstimatorBase):
                 wmode, weights = PER_SAMPLE, np.ascontiguousarray(full)
         class_w = np.ones(n_stats) if class_w is None else class_w
 
+        check_hist_options(self)
         tree = grow_tree(
             self,
             X32,
@@ -242,9 +244,12 @@ class DecisionTree(_BaseDecisionTree):
     ----------
     criterion : {"gini", "entropy", "log_loss"}, default "gini"
         Impurity measure; "log_loss" and "entropy" are the same (Shannon entropy, in bits).
-    splitter : {"best", "random"}, default "best"
+    splitter : {"best", "random", "hist"}, default "best"
         "best" evaluates every split position of the candidate features; "random" draws one
-        threshold uniformly between the node's minimum and maximum of each candidate feature.
+        threshold uniformly between the node's minimum and maximum of each candidate feature;
+        "hist" bins each feature once (``max_bins``) and evaluates every bin boundary on
+        per-node histograms (thresholds in the feature's own units). Not yet with the
+        absolute error, ``max_leaf_nodes`` or ``monotonic_cst``.
     max_depth : int or None, default None
         Maximum depth; None grows until the leaves are pure or too small.
     min_samples_split : int or float, default 2
@@ -271,6 +276,10 @@ class DecisionTree(_BaseDecisionTree):
         constraint), as in scikit-learn: on the probability of the positive class
         (``classes_[1]``) for binary classification, on the prediction for regression. Not
         for multiclass targets, missing values in X or the absolute error.
+    max_bins : int, default 255
+        ``splitter="hist"`` only: at most this many bins per feature (2-255), plus one for
+        missing values; edges from quantiles of at most 200,000 rows drawn with
+        ``random_state``, or between distinct values when a feature has fewer.
 
     Notes
     -----
@@ -303,7 +312,8 @@ class DecisionTree(_BaseDecisionTree):
 
     _parameter_constraints = {
         "criterion": [Options("gini", "entropy", "log_loss")],
-        "splitter": [Options("best", "random")],
+        "splitter": [Options("best", "random", "hist")],
+        "max_bins": [Interval("int", 2, 255, "both")],
         "max_depth": [Interval("int", 1, None, "left"), NoneOk()],
         "min_samples_split": [
             Interval("int", 2, None, "left"),
@@ -351,6 +361,7 @@ class DecisionTree(_BaseDecisionTree):
         class_weight=None,
         ccp_alpha=0.0,
         monotonic_cst=None,
+        max_bins=255,
     ):
         self.criterion = criterion
         self.splitter = splitter
@@ -365,6 +376,7 @@ class DecisionTree(_BaseDecisionTree):
         self.class_weight = class_weight
         self.ccp_alpha = ccp_alpha
         self.monotonic_cst = monotonic_cst
+        self.max_bins = max_bins
 
     def _encode_targets(self, y, n_samples, name):
         classes, y_enc = check_classification_y(y, n_samples, name)
@@ -462,6 +474,7 @@ class DecisionTreeRegressor(_BaseDecisionTree):
         min_impurity_decrease=0.0,
         ccp_alpha=0.0,
         monotonic_cst=None,
+        max_bins=255,
     ):
         if isinstance(criterion, str) and criterion == "friedman_mse":
             # as scikit-learn 1.9: the two criteria always chose the same splits
@@ -485,6 +498,7 @@ class DecisionTreeRegressor(_BaseDecisionTree):
         self.min_impurity_decrease = min_impurity_decrease
         self.ccp_alpha = ccp_alpha
         self.monotonic_cst = monotonic_cst
+        self.max_bins = max_bins
 
     def _encode_targets(self, y, n_samples, name):
         return check_regression_y(y, n_samples, name), 2, None, {}

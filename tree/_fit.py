@@ -12,16 +12,23 @@ import numbers
 import numba
 import numpy as np
 
+from tree._binning import DEFAULT_SUBSAMPLE, bin_features, fit_bin_edges
 from tree._builder import build_best_first, build_depth_first, new_nodes
 from tree._bundles import UNIT, Criterion, Presorted, Root, Rules, make_workspace
 from tree._criterion import CRITERIA, ENTROPY, MAE, MSE, xlogx_table
 from tree._grow import ThreadedBuild
+from tree._hist import HistData, HistScratch
+from tree._hist_builder import build_hist_depth_first
 from tree._params import check_random_state
 from tree._presort import presort
 from tree._startup import compile_notice
 from tree._tree import Tree
 
 PARALLEL_MIN_CELLS = 200_000  # n_samples * n_features from which fit uses every thread
+# the histogram builder's workspace has no partition buffers
+_NO_LABELS = Presorted(
+    *(np.zeros((0, 0), dtype=t) for t in (np.int32, np.float32, np.uint8, np.float64))
+)
 
 
 def grow_tree(
@@ -62,14 +69,11 @@ def grow_tree(
     use_parallel = n_threads > 1 and n * d >= PARALLEL_MIN_CELLS
     regression = crit >= MSE
     n_values = 1 if regression else n_classes
-    if regression:
-        label_dtype = np.float64  # the kernels carry y itself beside each feature
+    if regression:  # the kernels carry y itself beside each feature
+        codes, targets = None, np.ascontiguousarray(y_enc, dtype=np.float64)
     else:
-        label_dtype = np.uint8 if n_classes <= 256 else np.int32
-    labels = y_enc.astype(label_dtype)
-    with compile_notice(build_depth_first, build_best_first):
-        order, values, sorted_labels = presort(X32, labels, n_threads if use_parallel else 1)
-        data = Presorted(order, values, sorted_labels)
+        codes, targets = y_enc.astype(np.uint8 if n_classes <= 256 else np.int32), None
+    with compile_notice(build_depth_first, build_best_first, build_hist_depth_first):
         criterion = Criterion(
             code=crit,
             n_classes=int(n_classes),
@@ -91,9 +95,15 @@ def grow_tree(
             use_monotonic=monotonic is not None,
             monotonic=np.zeros(d, dtype=np.int8) if monotonic is None else monotonic,
         )
-        cols_i, cols_f, node_v, depth = _build(
-            estimator, data, criterion, rules, seed, n_values, n_threads, use_parallel
-        )
+        if estimator.splitter == "hist":
+            cols_i, cols_f, node_v, depth = _build_hist(
+                X32, codes, targets, criterion, rules, seed, n_values, estimator.max_bins
+            )
+        else:
+            data = Presorted(*presort(X32, codes, targets, n_threads if use_parallel else 1))
+            cols_i, cols_f, node_v, depth = _build(
+                estimator, data, criterion, rules, seed, n_values, n_threads, use_parallel
+            )
     node_count = node_v.shape[0]
     tree = Tree(d, np.array([n_values]), 1)
     # copies of the rows of column-major arrays, views of the column-major ones
@@ -111,6 +121,29 @@ def grow_tree(
     return tree
 
 
+def _build_hist(X32, codes, targets, criterion, rules, seed, n_values, max_bins):
+    """Bin ``X32`` and grow the tree on its histograms (``splitter="hist"``)."""
+    n, d = X32.shape
+    edges, n_edges = fit_bin_edges(
+        X32, max_bins, DEFAULT_SUBSAMPLE, np.random.RandomState(int(seed[1]))
+    )
+    data = HistData(
+        codes=bin_features(X32, edges, n_edges, max_bins),
+        samples=np.arange(n, dtype=np.int32),
+        labels=np.zeros(0, dtype=np.uint8) if codes is None else codes,
+        targets=np.zeros(0) if targets is None else targets,
+        edges=edges,
+        n_edges=n_edges,
+        missing_bin=int(max_bins),
+    )
+    scratch = HistScratch(weights=np.empty(n), buffer=np.empty(n, dtype=np.int32))
+    ws = make_workspace(0, d, criterion.n_classes, _NO_LABELS, seed)
+    nodes = new_nodes(2 * n, n_values)
+    node_count, depth = build_hist_depth_first(data, criterion, rules, ws, scratch, nodes)
+    node_v = nodes.values[:node_count].copy()
+    return nodes.ints[:node_count].T, nodes.floats[:node_count].T, node_v, depth
+
+
 def _build(estimator, data, criterion, rules, seed, n_values, n_threads, use_parallel):
     """Run the builder that fits the parameters; the tree's columns, values and depth."""
     d, n = data.order.shape
@@ -121,7 +154,7 @@ def _build(estimator, data, criterion, rules, seed, n_values, n_threads, use_par
         defer_below = max(n // (8 * n_threads), 2_000)
         build = ThreadedBuild(data, criterion, rules, seed, n_values, n_threads)
         return build.run(defer_below)
-    ws = make_workspace(n, d, criterion.n_classes, data.labels.dtype, seed)
+    ws = make_workspace(n, d, criterion.n_classes, data, seed)
     if estimator.max_leaf_nodes is None:
         nodes = new_nodes(2 * n, n_values)
         root = Root(0, n, 0, np.inf, -np.inf, np.inf)
