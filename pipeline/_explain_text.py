@@ -63,48 +63,55 @@ def _write_int(out, pos, value, writing):
 
 
 @njit(cache=True, nogil=True)
+def _room(out, pos, need):
+    """``out``, or a copy twice as long (at least ``pos + need``) holding ``out[:pos]``."""
+    if pos + need <= out.shape[0]:
+        return out
+    grown = np.empty(max(2 * out.shape[0], pos + need), dtype=np.uint8)
+    grown[:pos] = out[:pos]
+    return grown
+
+
+@njit(cache=True, nogil=True)
 def _write_rows(leaves, depth, path_start, path_nodes, slot, checked, shown, left_op, codes,
                 missing, numbers, written_ints, pieces, piece_start, piece_length, values,
-                value_start, value_length, closing_base):  # fmt: skip
+                value_start, value_length, closing_base, capacity):  # fmt: skip
     n_nodes = depth.shape[0]
-    out = np.empty(0, dtype=np.uint8)
-    size = 0
-    for writing in (False, True):
-        if writing:
-            out = np.empty(max(size, 2), dtype=np.uint8)
-            out[0] = 91  # [
-        pos = 1
-        for r in range(leaves.shape[0]):
-            leaf = leaves[r]
-            after_missing = 0
-            for i in range(path_start[leaf], path_start[leaf] + depth[leaf]):
-                c = path_nodes[i]
-                k = slot[c]
-                if missing[k, r]:
-                    kind = 2
-                elif checked[c] and (numbers[k, r] <= shown[c]) != left_op[c]:
-                    kind = 1  # between the shown and the exact threshold: show the exact one
-                else:
-                    kind = 0
-                p = (3 * after_missing + kind) * n_nodes + c
-                if writing:
-                    _copy_bytes(out, pos, pieces, piece_start[p], piece_length[p])
-                pos += piece_length[p]
-                if kind != 2 and written_ints[k]:
-                    pos += _write_int(out, pos, codes[k, r], writing)
-                elif kind != 2:
-                    v = codes[k, r]
-                    if writing:
-                        _copy_bytes(out, pos, values, value_start[v], value_length[v])
-                    pos += value_length[v]
-                after_missing = 1 if kind == 2 else 0
-            p = (closing_base + after_missing) * n_nodes + leaf
-            if writing:
-                _copy_bytes(out, pos, pieces, piece_start[p], piece_length[p])
+    out = np.empty(max(capacity, 2), dtype=np.uint8)
+    out[0] = 91  # [
+    pos = 1
+    for r in range(leaves.shape[0]):
+        leaf = leaves[r]
+        after_missing = 0
+        for i in range(path_start[leaf], path_start[leaf] + depth[leaf]):
+            c = path_nodes[i]
+            k = slot[c]
+            if missing[k, r]:
+                kind = 2
+            elif checked[c] and (numbers[k, r] <= shown[c]) != left_op[c]:
+                kind = 1  # between the shown and the exact threshold: show the exact one
+            else:
+                kind = 0
+            p = (3 * after_missing + kind) * n_nodes + c
+            out = _room(out, pos, piece_length[p] + 21)  # 21: the longest int64
+            _copy_bytes(out, pos, pieces, piece_start[p], piece_length[p])
             pos += piece_length[p]
-        size = pos
-    out[out.shape[0] - 1] = 93  # ] in place of the last row's separator
-    return out
+            if kind != 2 and written_ints[k]:
+                pos += _write_int(out, pos, codes[k, r], True)
+            elif kind != 2:
+                v = codes[k, r]
+                out = _room(out, pos, value_length[v])
+                _copy_bytes(out, pos, values, value_start[v], value_length[v])
+                pos += value_length[v]
+            after_missing = 1 if kind == 2 else 0
+        p = (closing_base + after_missing) * n_nodes + leaf
+        out = _room(out, pos, piece_length[p] + 1)
+        _copy_bytes(out, pos, pieces, piece_start[p], piece_length[p])
+        pos += piece_length[p]
+    if pos == 1:  # no rows: "[]"
+        pos = 2
+    out[pos - 1] = 93  # ] in place of the last row's separator
+    return out[:pos]
 
 
 def byte_pool(texts):
@@ -122,12 +129,14 @@ def write_rows(tables, leaves, codes, missing, numbers, written_ints, texts, clo
     numbers row ``r``'s value of source ``k`` in ``texts``, or is the value itself where
     ``written_ints[k]`` (an int column, written here in decimal)."""
     t = tables
+    capacity = int(t["bytes_per_row"] * len(leaves)) + 4096
     out = _write_rows(
         leaves, t["depth"], t["path_start"], t["path_nodes"], t["slot"], t["checked"],
         t["shown"], t["left_op"], codes, missing, numbers, written_ints, *t["pieces"],
-        *byte_pool(texts),
-        closing_base,
+        *byte_pool(texts), closing_base, capacity,
     )  # fmt: skip
+    if len(leaves):  # the next request's first guess of its size
+        t["bytes_per_row"] = max(t["bytes_per_row"], 1.1 * len(out) / len(leaves))
     return out.tobytes()
 
 

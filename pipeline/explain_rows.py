@@ -150,6 +150,10 @@ class Explainer:
             out.append({"rules": rules, "leaf": leaf_info})
         return out
 
+    def leaves(self, transformed):
+        """The leaf each transformed row reaches (the model's own ``apply``)."""
+        return np.asarray(self._leaves(transformed), dtype=np.intp)
+
     def _leaves(self, transformed):
         tree_input = transformed
         names = getattr(self.estimator, "feature_names_in_", None)
@@ -263,6 +267,7 @@ class Explainer:
             "pieces": byte_pool(pieces),
             "path_start": path_start,
             "path_nodes": np.asarray(path_nodes, dtype=np.intp),
+            "bytes_per_row": 256.0,
         }
 
     def _encode(self, transformed, columns, n_rows):
@@ -294,7 +299,7 @@ class Explainer:
                 numbers[k] = encoded[3]
         return codes, missing, numbers, written_ints, texts
 
-    def _json_bytes(self, transformed, columns, mode):
+    def _json_bytes(self, transformed, columns, mode, leaves=None):
         """The explanations as ``[`` + rows ended by newlines (``mode`` 0) or commas (1) +
         ``]``; None for a few rows (the general path is faster there) or when a value cannot
         be read this way (the general path then explains the rows)."""
@@ -303,7 +308,7 @@ class Explainer:
         if not hasattr(self, "_json"):
             self._prepare_json()
         t = self._json
-        leaves = np.asarray(self._leaves(transformed), dtype=np.intp)
+        leaves = self.leaves(transformed) if leaves is None else leaves
         n_rows = len(leaves)
         try:
             encoded = self._encode(transformed, columns, n_rows)
@@ -324,10 +329,11 @@ class Explainer:
             ]
         return text[1:-1].decode("ascii").split("\n") if len(text) > 2 else []
 
-    def explain_json_array(self, transformed, columns):
-        """The explanations of :meth:`explain_columns` as one JSON array (ASCII bytes)."""
+    def explain_json_array(self, transformed, columns, leaves=None):
+        """The explanations of :meth:`explain_columns` as one JSON array (ASCII bytes);
+        ``leaves`` (from :meth:`leaves`) when the rows are routed already."""
         columns = self._check_columns(columns)
-        text = self._json_bytes(transformed, columns, 1)
+        text = self._json_bytes(transformed, columns, 1, leaves)
         if text is None:
             explanations = self.explain_columns(transformed, columns)
             return json.dumps(explanations, separators=_COMPACT).encode("ascii")

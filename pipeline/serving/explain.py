@@ -62,10 +62,12 @@ def predict_and_explain(loaded, columns, proba=False):
     model_explainer = explainer(loaded)
     transformed = transformed_matrix(loaded, columns)
     try:
-        predictions, probabilities = loaded._predict_matrix(transformed, proba)
+        leaves = model_explainer.leaves(transformed)
+        predictions, probabilities = loaded._predict_matrix(transformed, proba, leaves)
     except (ValueError, TypeError) as exc:
         raise SchemaError(f"the model could not score this input: {exc}") from None
-    return predictions, probabilities, model_explainer.explain_json_array(transformed, columns)
+    explained = model_explainer.explain_json_array(transformed, columns, leaves)
+    return predictions, probabilities, explained
 
 
 def append_explanations(body, array):

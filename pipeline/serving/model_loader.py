@@ -25,6 +25,14 @@ INPUT_EXAMPLE_FILE = "input_example.json"
 METADATA_KEYS = ("cartflow_version", "format_version", "training_data_sha256", "utc_time_created")
 
 
+def _reads_leaf_fractions(estimator):
+    """Whether ``estimator.predict_proba(X)`` is ``tree_.value[apply(X), 0, :]`` (the
+    package's own classifier, method not overridden)."""
+    from tree import DecisionTree
+
+    return type(estimator).predict_proba is DecisionTree.predict_proba
+
+
 class LoadedModel:
     """A fitted model with its signature, metadata and a fast scoring path.
 
@@ -109,11 +117,16 @@ class LoadedModel:
             raise SchemaError(f"the model could not score this input: {exc}") from None
         return predictions, (probabilities if proba else None)
 
-    def _predict_matrix(self, X, proba):
+    def _predict_matrix(self, X, proba, leaves=None):
+        """Predictions (and probabilities) of the transformed rows ``X``; ``leaves``, when
+        the caller has routed them already (``apply``), saves routing them again."""
         final = self.final_estimator
         if not self.is_classifier:
             return np.asarray(final.predict(X)), None
-        probabilities = np.asarray(final.predict_proba(X))
+        if leaves is not None and _reads_leaf_fractions(final):
+            probabilities = final.tree_.value[leaves, 0, :]
+        else:
+            probabilities = np.asarray(final.predict_proba(X))
         if self.decision is None:
             predictions = self.classes.take(np.argmax(probabilities, axis=1))
         else:

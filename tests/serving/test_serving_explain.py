@@ -3,6 +3,7 @@
 import json
 
 import httpx
+import numpy as np
 import pandas as pd
 import pytest
 from serving_support import adult_features, json_rows
@@ -45,7 +46,12 @@ def test_explanations_by_query_and_params_equal_the_models(app_client, rows, fit
         answer = response.json()
         assert answer["predictions"] == fitted_model.predict(rows).tolist()
         assert answer["explanations"] == json.loads(json.dumps(expected))
-    assert "probabilities" in by_params.json()
+    # one routing serves both: the probabilities are the model's own
+    np.testing.assert_allclose(
+        by_params.json()["probabilities"], fitted_model.predict_proba(rows), rtol=0, atol=1e-12
+    )
+    plain = post(app_client, rows, params={"proba": True}).json()
+    assert plain["probabilities"] == by_params.json()["probabilities"]
     first = by_query.json()["explanations"][0]
     assert set(first) == {"rules", "leaf"}
     assert set(first["rules"][0]) >= {"feature", "op", "value", "row_value"}
