@@ -63,10 +63,9 @@ def _write_int(out, pos, value, writing):
 
 
 @njit(cache=True, nogil=True)
-def _room(out, pos, need):
-    """``out``, or a copy twice as long (at least ``pos + need``) holding ``out[:pos]``."""
-    if pos + need <= out.shape[0]:
-        return out
+def _grown(out, pos, need):
+    """A copy of ``out[:pos]`` in an array twice as long (at least ``pos + need``); called
+    only when ``out`` is full (a call passing arrays costs reference counting)."""
     grown = np.empty(max(2 * out.shape[0], pos + need), dtype=np.uint8)
     grown[:pos] = out[:pos]
     return grown
@@ -93,19 +92,22 @@ def _write_rows(leaves, depth, path_start, path_nodes, slot, checked, shown, lef
             else:
                 kind = 0
             p = (3 * after_missing + kind) * n_nodes + c
-            out = _room(out, pos, piece_length[p] + 21)  # 21: the longest int64
+            if pos + piece_length[p] + 21 > out.shape[0]:  # 21: the longest int64
+                out = _grown(out, pos, piece_length[p] + 21)
             _copy_bytes(out, pos, pieces, piece_start[p], piece_length[p])
             pos += piece_length[p]
             if kind != 2 and written_ints[k]:
                 pos += _write_int(out, pos, codes[k, r], True)
             elif kind != 2:
                 v = codes[k, r]
-                out = _room(out, pos, value_length[v])
+                if pos + value_length[v] > out.shape[0]:
+                    out = _grown(out, pos, value_length[v])
                 _copy_bytes(out, pos, values, value_start[v], value_length[v])
                 pos += value_length[v]
             after_missing = 1 if kind == 2 else 0
         p = (closing_base + after_missing) * n_nodes + leaf
-        out = _room(out, pos, piece_length[p] + 1)
+        if pos + piece_length[p] + 1 > out.shape[0]:
+            out = _grown(out, pos, piece_length[p] + 1)
         _copy_bytes(out, pos, pieces, piece_start[p], piece_length[p])
         pos += piece_length[p]
     if pos == 1:  # no rows: "[]"
