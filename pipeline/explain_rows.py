@@ -30,6 +30,15 @@ def _json_value(value):
     return value
 
 
+def _as_sequence(values):
+    """A column as a list or tuple of Python values (a float array stays: it is read whole)."""
+    if isinstance(values, list | tuple):
+        return values
+    if isinstance(values, np.ndarray):
+        return values if values.dtype.kind == "f" and values.ndim == 1 else values.tolist()
+    return list(values)
+
+
 class Explainer:
     """Routes rows with the model and describes each path in raw units.
 
@@ -165,11 +174,7 @@ class Explainer:
         absent = [name for name in self.raw_columns if name not in columns]
         if absent:
             raise ValueError(f"explain needs the raw columns {absent}; pass them with the rows.")
-        return {
-            name: values.tolist() if isinstance(values, np.ndarray) else list(values)
-            for name, values in columns.items()
-            if name in self._wanted
-        }
+        return {name: _as_sequence(columns[name]) for name in self.raw_columns}
 
     # ------------------------------------------------------------------ JSON text, fast
     def _prepare_json(self):
