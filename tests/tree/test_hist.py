@@ -128,6 +128,15 @@ def test_subsample_is_seeded():
     assert not np.array_equal(a[0], c[0])
 
 
+def test_a_feature_of_only_missing_values_is_never_split_on():
+    rng = np.random.RandomState(2)
+    X = np.c_[np.full(200, np.nan), rng.rand(200)]
+    y = (X[:, 1] > 0.5).astype(int)
+    assert feature_edges(X[:, 0].astype(np.float32), 255).size == 0
+    hist = DecisionTree(splitter="hist").fit(X, y)
+    assert set(hist.tree_.feature[hist.tree_.feature >= 0]) == {1}
+
+
 def test_missing_values_only_in_prediction_follow_the_larger_child():
     X = np.array([[0.0], [1.0], [2.0], [3.0], [4.0]])
     y = np.array([0, 0, 0, 1, 1])
