@@ -249,7 +249,7 @@ class DecisionTree(_BaseDecisionTree):
         threshold uniformly between the node's minimum and maximum of each candidate feature;
         "hist" bins each feature once (``max_bins``) and evaluates every bin boundary on
         per-node histograms (thresholds in the feature's own units). Not yet with the
-        absolute error, ``max_leaf_nodes`` or ``monotonic_cst``.
+        absolute error or ``monotonic_cst``.
     max_depth : int or None, default None
         Maximum depth; None grows until the leaves are pure or too small.
     min_samples_split : int or float, default 2

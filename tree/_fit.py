@@ -18,7 +18,7 @@ from tree._bundles import UNIT, Criterion, Presorted, Root, Rules, make_workspac
 from tree._criterion import CRITERIA, ENTROPY, MAE, MSE, xlogx_table
 from tree._grow import ThreadedBuild
 from tree._hist import HistData, HistScratch
-from tree._hist_builder import build_hist_depth_first
+from tree._hist_builder import build_hist_best_first, build_hist_depth_first
 from tree._params import check_random_state
 from tree._presort import presort
 from tree._startup import compile_notice
@@ -97,7 +97,7 @@ def grow_tree(
         )
         if estimator.splitter == "hist":
             cols_i, cols_f, node_v, depth = _build_hist(
-                X32, codes, targets, criterion, rules, seed, n_values, estimator.max_bins
+                estimator, X32, codes, targets, criterion, rules, seed, n_values
             )
         else:
             data = Presorted(*presort(X32, codes, targets, n_threads if use_parallel else 1))
@@ -121,9 +121,10 @@ def grow_tree(
     return tree
 
 
-def _build_hist(X32, codes, targets, criterion, rules, seed, n_values, max_bins):
+def _build_hist(estimator, X32, codes, targets, criterion, rules, seed, n_values):
     """Bin ``X32`` and grow the tree on its histograms (``splitter="hist"``)."""
     n, d = X32.shape
+    max_bins = estimator.max_bins
     edges, n_edges = fit_bin_edges(
         X32, max_bins, DEFAULT_SUBSAMPLE, np.random.RandomState(int(seed[1]))
     )
@@ -138,8 +139,15 @@ def _build_hist(X32, codes, targets, criterion, rules, seed, n_values, max_bins)
     )
     scratch = HistScratch(weights=np.empty(n), buffer=np.empty(n, dtype=np.int32))
     ws = make_workspace(0, d, criterion.n_classes, _NO_LABELS, seed)
-    nodes = new_nodes(2 * n, n_values)
-    node_count, depth = build_hist_depth_first(data, criterion, rules, ws, scratch, nodes)
+    if estimator.max_leaf_nodes is None:
+        nodes = new_nodes(2 * n, n_values)
+        node_count, depth = build_hist_depth_first(data, criterion, rules, ws, scratch, nodes)
+    else:
+        max_leaf_nodes = int(estimator.max_leaf_nodes)
+        nodes = new_nodes(2 * min(max_leaf_nodes, n) + 1, n_values)
+        node_count, depth = build_hist_best_first(
+            data, criterion, rules, ws, scratch, nodes, max_leaf_nodes
+        )
     node_v = nodes.values[:node_count].copy()
     return nodes.ints[:node_count].T, nodes.floats[:node_count].T, node_v, depth
 
