@@ -15,6 +15,8 @@ Counts and integer-valued statistics are summed exactly, so where the bin edges 
 asked for in groups whose size stays under ``memory_limit`` bytes per partition.
 """
 
+import logging
+
 import numpy as np
 
 from tree._binning import DEFAULT_SUBSAMPLE, bin_features, fit_bin_edges
@@ -35,6 +37,7 @@ from tree._params import validate_params
 from tree._tree import TREE_LEAF, TREE_UNDEFINED
 
 DEFAULT_MEMORY_LIMIT = 256 * 2**20
+log = logging.getLogger(__name__)  # INFO: per level, the histograms moved
 
 
 def is_dask_collection(value):
@@ -291,7 +294,7 @@ def _prepare_block(x_block, y_block, w_block, name, classes, class_w, edges, n_e
         labels = labels[kept] if classes is not None else labels
         targets = targets if classes is not None else targets[kept]
     codes = bin_features(X32, edges, n_edges, max_bins)
-    return codes, labels, targets, np.ascontiguousarray(weights), np.zeros(X32.shape[0], np.int64)
+    return codes, labels, targets, np.ascontiguousarray(weights), np.zeros(X32.shape[0], np.int32)
 
 
 def _block_totals(state):
@@ -394,6 +397,11 @@ class _LevelGrowth:
                 )
             )
             small_hists = self._histograms(node_of_row, smaller, n_nodes)
+            moved = len(self.states) * len(smaller) * 8 * int(np.prod(self.hist_shape))
+            log.info(
+                "depth %d: %d nodes split, histograms of %d children from %d partitions "
+                "(%d bytes)", splits[0][3], len(splits), len(smaller), len(self.states), moved,
+            )  # fmt: skip
             frontier = []
             for k, split in enumerate(splits):
                 node_id, start, end, depth, _, _, _, n_left, imp_left, imp_right, hist = split
