@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from tree._builder import build_depth_first, children_bounds, new_nodes
+from tree._builder import build_depth_first, children_bounds, is_leaf_node, new_nodes
 from tree._bundles import Root, make_workspace
 from tree._criterion import EPSILON, MAE, node_impurity
 from tree._features import prepare_candidates
@@ -77,13 +77,7 @@ class ThreadedBuild:
                 w_node = node_statistics(data, criterion, start, end, ws.totals)
             if np.isinf(impurity):
                 impurity = node_impurity(criterion.code, ws.totals, criterion.n_classes, w_node)
-            is_leaf = (
-                depth >= rules.max_depth
-                or n_node < rules.min_samples_split
-                or n_node < 2 * rules.min_samples_leaf
-                or w_node < 2 * rules.min_weight_leaf
-                or impurity <= EPSILON
-            )
+            is_leaf = is_leaf_node(rules, depth, n_node, w_node, impurity)
             if not is_leaf and n_node < defer_below and parent >= 0:
                 rows_i[parent][0 if is_left else 1] = DEFERRED - len(deferred)
                 deferred.append(Root(start, end, depth, impurity, lower, upper))
