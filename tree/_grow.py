@@ -181,7 +181,7 @@ class ThreadedBuild:
         tasks = sorted(range(len(deferred)), key=lambda k: deferred[k].start - deferred[k].end)
         results = dict(zip(tasks, self.pool.map(grow, tasks)))
         subtrees = [results[k] for k in range(len(deferred))]
-        cols_i, cols_f, node_v = _splice(top_i, top_f, top_v, subtrees, self.pool)
+        cols_i, cols_f, node_v = splice_subtrees(top_i, top_f, top_v, subtrees, self.pool)
         return cols_i, cols_f, node_v, max(depth, max(r[2] for r in subtrees))
 
 
@@ -206,7 +206,7 @@ def place_subtree(cols_i, cols_f, out_v, first, nodes, node_count):
             out_v[node, j] = sub_v[row, j]
 
 
-def _splice(top_i, top_f, top_v, subtrees, pool):
+def splice_subtrees(top_i, top_f, top_v, subtrees, pool):
     """The whole tree, column by column, in preorder: the top nodes with each deferred subtree
     (child pointer ``DEFERRED - k``) as one block in place of its root. The blocks are copied
     on the pool's threads (first writes to fresh memory are slow; they run concurrently)."""

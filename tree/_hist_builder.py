@@ -14,6 +14,7 @@ import numpy as np
 from tree._builder import _heap_pop, _heap_push, is_leaf_node, store_node, store_split
 from tree._bundles import FEATURE, LEFT, RIGHT, THRESHOLD
 from tree._criterion import EPSILON, node_impurity
+from tree._grow import DEFERRED
 from tree._hist import (
     STATS,
     Histograms,
@@ -112,32 +113,67 @@ def split_bin_node(data, criterion, rules, ws, hist, start, end, depth, impurity
 
 
 @kernel
-def build_hist_depth_first(data, criterion, rules, ws, scratch, nodes):
-    """Grow the tree of the binned ``data`` depth-first into ``nodes``; ``(node_count,
-    max_depth)``."""
-    n = data.samples.shape[0]
+def copy_histograms(source, target):
+    """``target`` becomes a copy of the ``Histograms`` ``source``."""
+    target.values[:] = source.values
+    target.occupied[:] = source.occupied
+    target.n_occupied[:] = source.n_occupied
+
+
+@kernel
+def build_hist_depth_first(
+    data, criterion, rules, ws, scratch, nodes, root, root_hist, defer_from, defer_below
+):
+    """Grow the (sub)tree of the segment ``[root.start, root.end)`` of the binned ``data``
+    depth-first into ``nodes`` (rows from 0); ``root_hist`` its histograms, or None to sum them.
+
+    A node (not the root) of ``defer_from`` to ``defer_below`` samples is not grown but deferred
+    (``tree._grow``'s convention: its parent's child pointer ``DEFERRED - k``), with its
+    histograms, for a thread to grow it as a subtree of its own; ``defer_below`` 0: none.
+
+    Returns ``(node_count, max_depth, deferred roots (start, end, depth), their impurities,
+    their histograms)``.
+    """
     pool, free, n_free = _new_pool(data, criterion, 8)
     # the stack: start, end, depth, parent, is_left, slot; impurity
-    st_i = np.empty((2 * n + 2, 6), dtype=np.int64)
-    st_f = np.empty(2 * n + 2, dtype=np.float64)
+    n_root = root.end - root.start
+    st_i = np.empty((2 * n_root + 2, 6), dtype=np.int64)
+    st_f = np.empty(2 * n_root + 2, dtype=np.float64)
     n_free -= 1
     root_slot = free[n_free]
-    fill_histograms(data, criterion, scratch, 0, n, slot_of(pool, root_slot))
-    st_i[0, 0] = 0
-    st_i[0, 1] = n
-    st_i[0, 2] = 0
+    if root_hist is None:
+        fill_histograms(data, criterion, scratch, root.start, root.end, slot_of(pool, root_slot))
+    else:
+        copy_histograms(root_hist, slot_of(pool, root_slot))
+    st_i[0, 0] = root.start
+    st_i[0, 1] = root.end
+    st_i[0, 2] = root.depth
     st_i[0, 3] = -1
     st_i[0, 4] = 0
     st_i[0, 5] = root_slot
-    st_f[0] = np.inf
+    st_f[0] = root.impurity
     top = 1
     node_count = np.int64(0)
-    max_depth_seen = 0
+    max_depth_seen = root.depth
+    max_deferred = n_root // max(defer_from, 1) + 1 if defer_below > 0 else 0
+    deferred_i = np.empty((max_deferred, 3), dtype=np.int64)
+    deferred_f = np.empty(max_deferred, dtype=np.float64)
+    deferred_slot = np.empty(max_deferred, dtype=np.int64)
+    n_deferred = 0
     while top > 0:
         top -= 1
         start, end, depth, parent = st_i[top, 0], st_i[top, 1], st_i[top, 2], st_i[top, 3]
         is_left = st_i[top, 4] == 1
         slot = st_i[top, 5]
+        if parent >= 0 and defer_from <= end - start < defer_below:
+            nodes.ints[parent, LEFT if is_left else RIGHT] = DEFERRED - n_deferred
+            deferred_i[n_deferred, 0] = start
+            deferred_i[n_deferred, 1] = end
+            deferred_i[n_deferred, 2] = depth
+            deferred_f[n_deferred] = st_f[top]
+            deferred_slot[n_deferred] = slot  # kept until copied below
+            n_deferred += 1
+            continue
         split = split_bin_node(
             data, criterion, rules, ws, slot_of(pool, slot), start, end, depth, st_f[top]
         )
@@ -182,7 +218,21 @@ def build_hist_depth_first(data, criterion, rules, ws, scratch, nodes):
         st_i[top, 5] = new_slot if left_smaller else slot
         st_f[top] = imp_left
         top += 1
-    return node_count, max_depth_seen
+    d = data.codes.shape[0]
+    deferred_pool = Pool(
+        np.empty((n_deferred, d) + pool.values.shape[2:]),
+        np.empty((n_deferred, d, pool.occupied.shape[2]), dtype=np.int32),
+        np.empty((n_deferred, d), dtype=np.int64),
+    )
+    for k in range(n_deferred):
+        copy_histograms(slot_of(pool, deferred_slot[k]), slot_of(deferred_pool, k))
+    return (
+        node_count,
+        max_depth_seen,
+        deferred_i[:n_deferred].copy(),
+        deferred_f[:n_deferred].copy(),
+        deferred_pool,
+    )
 
 
 @kernel
