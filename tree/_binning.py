@@ -27,13 +27,17 @@ def midpoints(distinct):
 
 def feature_edges(column, max_bins):
     """The bin edges of one float32 column (NaN ignored), increasing float64."""
-    values = column[~np.isnan(column)]
-    distinct = np.unique(values)
+    values = np.sort(column[~np.isnan(column)])
+    if values.size == 0:
+        return np.empty(0)
+    distinct = values[np.concatenate(([True], values[1:] != values[:-1]))]
     if distinct.size <= max_bins:
         return midpoints(distinct)
-    quantiles = np.percentile(
-        values.astype(np.float64), np.linspace(0, 100, max_bins + 1)[1:-1], method="midpoint"
-    )
+    # quantiles: the midpoints of the order statistics around (n - 1) q
+    h = (values.size - 1) * np.linspace(0.0, 1.0, max_bins + 1)[1:-1]
+    below = values[np.floor(h).astype(np.int64)].astype(np.float64)
+    above = values[np.ceil(h).astype(np.int64)].astype(np.float64)
+    quantiles = below / 2.0 + above / 2.0
     # each edge between two values of the data, so that no bin is empty for the sample
     positions = np.searchsorted(distinct, quantiles, side="left")
     positions = np.unique(np.clip(positions, 1, distinct.size - 1))

@@ -303,8 +303,6 @@ def check_hist_options(estimator):
     unsupported = []
     if estimator.criterion == "absolute_error":
         unsupported.append('criterion="absolute_error" (a median is not a sum over bins)')
-    if estimator.max_leaf_nodes is not None:
-        unsupported.append("max_leaf_nodes")
     if estimator.monotonic_cst is not None:
         unsupported.append("monotonic_cst")
     if unsupported:

@@ -35,6 +35,7 @@ from tree._params import (
 )
 from tree._predict import apply_records, decision_path_arrays, pack_tree
 from tree._prune import prune_tree, pruning_path
+from tree.dask import is_dask_collection
 
 PARALLEL_MIN_CELLS = 200_000  # n_samples * n_features from which fit uses every thread
 # packed prediction records per fitted Tree object, built on first use
@@ -70,6 +71,10 @@ class _BaseDecisionTree(TreeEstimatorBase):
         -------
         self
         """
+        if is_dask_collection(X):  # one tree past one machine: tree.dask
+            from tree import dask as tree_dask
+
+            return tree_dask.fit(self, X, y, sample_weight)
         validate_params(self, self._parameter_constraints)
         name = type(self).__name__
         names = feature_names_of(X)
@@ -249,7 +254,7 @@ class DecisionTree(_BaseDecisionTree):
         threshold uniformly between the node's minimum and maximum of each candidate feature;
         "hist" bins each feature once (``max_bins``) and evaluates every bin boundary on
         per-node histograms (thresholds in the feature's own units). Not yet with the
-        absolute error, ``max_leaf_nodes`` or ``monotonic_cst``.
+        absolute error or ``monotonic_cst``.
     max_depth : int or None, default None
         Maximum depth; None grows until the leaves are pure or too small.
     min_samples_split : int or float, default 2

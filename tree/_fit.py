@@ -8,6 +8,7 @@ depth-first for large data (``tree._grow``), serial depth-first, or best-first f
 
 import math
 import numbers
+from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
@@ -16,9 +17,9 @@ from tree._binning import DEFAULT_SUBSAMPLE, bin_features, fit_bin_edges
 from tree._builder import build_best_first, build_depth_first, new_nodes
 from tree._bundles import UNIT, Criterion, Presorted, Root, Rules, make_workspace
 from tree._criterion import CRITERIA, ENTROPY, MAE, MSE, xlogx_table
-from tree._grow import ThreadedBuild
+from tree._grow import ThreadedBuild, splice_subtrees
 from tree._hist import HistData, HistScratch
-from tree._hist_builder import build_hist_depth_first
+from tree._hist_builder import build_hist_best_first, build_hist_depth_first, slot_of
 from tree._params import check_random_state
 from tree._presort import presort
 from tree._startup import compile_notice
@@ -47,6 +48,57 @@ def grow_tree(
 ):
     """Grow the tree of ``estimator``'s parameters on float32 ``X32`` and encoded targets."""
     n, d = X32.shape
+    crit = CRITERIA[estimator.criterion]
+    seed = build_seed(estimator)
+    n_threads = numba.get_num_threads()
+    use_parallel = n_threads > 1 and n * d >= PARALLEL_MIN_CELLS
+    regression = crit >= MSE
+    n_values = 1 if regression else n_classes
+    if regression:  # the kernels carry y itself beside each feature
+        codes, targets = None, np.ascontiguousarray(y_enc, dtype=np.float64)
+    else:
+        codes, targets = y_enc.astype(np.uint8 if n_classes <= 256 else np.int32), None
+    with compile_notice(build_depth_first, build_best_first, build_hist_depth_first):
+        criterion = make_criterion(estimator, n, n_classes, wmode, class_w, weights, w_total)
+        rules = stopping_rules(
+            estimator, d, n_samples_total, min_weight_leaf, max_features, monotonic
+        )
+        if estimator.splitter == "hist":
+            cols_i, cols_f, node_v, depth = _build_hist(
+                estimator, X32, codes, targets, criterion, rules, seed, n_values
+            )
+        else:
+            data = Presorted(*presort(X32, codes, targets, n_threads if use_parallel else 1))
+            cols_i, cols_f, node_v, depth = _build(
+                estimator, data, criterion, rules, seed, n_values, n_threads, use_parallel
+            )
+    return tree_from_columns(d, n_values, cols_i, cols_f, node_v, depth)
+
+
+def build_seed(estimator):
+    """The build's seed (``Workspace.rng``) drawn from ``estimator.random_state``."""
+    rng = check_random_state(estimator.random_state)
+    return np.array([0, rng.randint(np.iinfo(np.int32).max)], dtype=np.uint64)
+
+
+def make_criterion(estimator, n, n_classes, wmode, class_w, weights, w_total):
+    """The ``Criterion`` of ``estimator`` for ``n`` training rows of total weight ``w_total``."""
+    crit = CRITERIA[estimator.criterion]
+    use_table = crit == ENTROPY and wmode == UNIT
+    return Criterion(
+        code=crit,
+        n_classes=int(n_classes),
+        weight_mode=int(wmode),
+        class_weight=np.ascontiguousarray(class_w, dtype=np.float64),
+        sample_weight=weights,
+        total_weight=float(w_total),
+        xlogx=xlogx_table(n) if use_table else np.zeros(1),
+        use_xlogx=bool(use_table),
+    )
+
+
+def stopping_rules(estimator, d, n_samples_total, min_weight_leaf, max_features, monotonic):
+    """The ``Rules`` of ``estimator``'s parameters for ``n_samples_total`` training rows."""
     if isinstance(estimator.min_samples_leaf, numbers.Integral):
         min_samples_leaf = int(estimator.min_samples_leaf)
     else:
@@ -57,53 +109,21 @@ def grow_tree(
         min_samples_split = max(2, int(math.ceil(estimator.min_samples_split * n_samples_total)))
     min_samples_split = max(min_samples_split, 2 * min_samples_leaf)
     max_depth = np.iinfo(np.int32).max if estimator.max_depth is None else int(estimator.max_depth)
+    return Rules(
+        random_splitter=estimator.splitter == "random",
+        max_features=int(max_features),
+        min_samples_split=int(min_samples_split),
+        min_samples_leaf=int(min_samples_leaf),
+        min_weight_leaf=float(min_weight_leaf),
+        max_depth=int(max_depth),
+        min_impurity_decrease=float(estimator.min_impurity_decrease),
+        use_monotonic=monotonic is not None,
+        monotonic=np.zeros(d, dtype=np.int8) if monotonic is None else monotonic,
+    )
 
-    crit = CRITERIA[estimator.criterion]
-    random_mode = estimator.splitter == "random"
-    rng = check_random_state(estimator.random_state)
-    seed = np.array([0, rng.randint(np.iinfo(np.int32).max)], dtype=np.uint64)
-    use_table = crit == ENTROPY and wmode == UNIT
-    table = xlogx_table(n) if use_table else np.zeros(1)
 
-    n_threads = numba.get_num_threads()
-    use_parallel = n_threads > 1 and n * d >= PARALLEL_MIN_CELLS
-    regression = crit >= MSE
-    n_values = 1 if regression else n_classes
-    if regression:  # the kernels carry y itself beside each feature
-        codes, targets = None, np.ascontiguousarray(y_enc, dtype=np.float64)
-    else:
-        codes, targets = y_enc.astype(np.uint8 if n_classes <= 256 else np.int32), None
-    with compile_notice(build_depth_first, build_best_first, build_hist_depth_first):
-        criterion = Criterion(
-            code=crit,
-            n_classes=int(n_classes),
-            weight_mode=int(wmode),
-            class_weight=np.ascontiguousarray(class_w, dtype=np.float64),
-            sample_weight=weights,
-            total_weight=float(w_total),
-            xlogx=table,
-            use_xlogx=bool(use_table),
-        )
-        rules = Rules(
-            random_splitter=bool(random_mode),
-            max_features=int(max_features),
-            min_samples_split=int(min_samples_split),
-            min_samples_leaf=int(min_samples_leaf),
-            min_weight_leaf=float(min_weight_leaf),
-            max_depth=int(max_depth),
-            min_impurity_decrease=float(estimator.min_impurity_decrease),
-            use_monotonic=monotonic is not None,
-            monotonic=np.zeros(d, dtype=np.int8) if monotonic is None else monotonic,
-        )
-        if estimator.splitter == "hist":
-            cols_i, cols_f, node_v, depth = _build_hist(
-                X32, codes, targets, criterion, rules, seed, n_values, estimator.max_bins
-            )
-        else:
-            data = Presorted(*presort(X32, codes, targets, n_threads if use_parallel else 1))
-            cols_i, cols_f, node_v, depth = _build(
-                estimator, data, criterion, rules, seed, n_values, n_threads, use_parallel
-            )
+def tree_from_columns(d, n_values, cols_i, cols_f, node_v, depth):
+    """A ``Tree`` from a builder's node columns (``Nodes.ints.T``, ``Nodes.floats.T``)."""
     node_count = node_v.shape[0]
     tree = Tree(d, np.array([n_values]), 1)
     # copies of the rows of column-major arrays, views of the column-major ones
@@ -121,9 +141,10 @@ def grow_tree(
     return tree
 
 
-def _build_hist(X32, codes, targets, criterion, rules, seed, n_values, max_bins):
+def _build_hist(estimator, X32, codes, targets, criterion, rules, seed, n_values):
     """Bin ``X32`` and grow the tree on its histograms (``splitter="hist"``)."""
     n, d = X32.shape
+    max_bins = estimator.max_bins
     edges, n_edges = fit_bin_edges(
         X32, max_bins, DEFAULT_SUBSAMPLE, np.random.RandomState(int(seed[1]))
     )
@@ -138,10 +159,59 @@ def _build_hist(X32, codes, targets, criterion, rules, seed, n_values, max_bins)
     )
     scratch = HistScratch(weights=np.empty(n), buffer=np.empty(n, dtype=np.int32))
     ws = make_workspace(0, d, criterion.n_classes, _NO_LABELS, seed)
-    nodes = new_nodes(2 * n, n_values)
-    node_count, depth = build_hist_depth_first(data, criterion, rules, ws, scratch, nodes)
+    if estimator.max_leaf_nodes is None:
+        return _build_hist_depth_first(data, criterion, rules, ws, scratch, seed, n_values)
+    else:
+        max_leaf_nodes = int(estimator.max_leaf_nodes)
+        nodes = new_nodes(2 * min(max_leaf_nodes, n) + 1, n_values)
+        node_count, depth = build_hist_best_first(
+            data, criterion, rules, ws, scratch, nodes, max_leaf_nodes
+        )
     node_v = nodes.values[:node_count].copy()
     return nodes.ints[:node_count].T, nodes.floats[:node_count].T, node_v, depth
+
+
+def _build_hist_depth_first(data, criterion, rules, ws, scratch, seed, n_values):
+    """The histogram builder's depth-first tree: with every thread for large data, the top
+    levels on one, then the subtrees of the nodes it deferred concurrently (the same tree on
+    any number of threads: each subtree starts from its root's histograms as the top left
+    them)."""
+    d, n = data.codes.shape
+    n_threads = numba.get_num_threads()
+    defer_below = 0
+    if n_threads > 1 and n * d >= PARALLEL_MIN_CELLS:
+        defer_below = max(n // (8 * n_threads), 2_000)
+    nodes = new_nodes(2 * n, n_values)
+    root = Root(0, n, 0, np.inf, -np.inf, np.inf)
+    node_count, depth, deferred, impurities, histograms = build_hist_depth_first(
+        data, criterion, rules, ws, scratch, nodes, root, None, defer_below // 4, defer_below
+    )
+    if deferred.shape[0] == 0:
+        node_v = nodes.values[:node_count].copy()
+        return nodes.ints[:node_count].T, nodes.floats[:node_count].T, node_v, depth
+
+    def grow(k):
+        start, end, sub_depth = (int(v) for v in deferred[k])
+        sub_nodes = new_nodes(2 * (end - start), n_values)
+        sub_scratch = HistScratch(scratch.weights, np.empty(end - start, dtype=np.int32))
+        sub_ws = make_workspace(0, d, criterion.n_classes, _NO_LABELS, seed)
+        sub_root = Root(start, end, sub_depth, float(impurities[k]), -np.inf, np.inf)
+        count, sub_max_depth = build_hist_depth_first(
+            data, criterion, rules, sub_ws, sub_scratch, sub_nodes, sub_root,
+            slot_of(histograms, k), 0, 0,
+        )[:2]  # fmt: skip
+        return sub_nodes, count, sub_max_depth
+
+    with ThreadPoolExecutor(max_workers=n_threads) as pool:
+        # largest first, so that the threads end together
+        order = sorted(range(deferred.shape[0]), key=lambda k: deferred[k, 0] - deferred[k, 1])
+        results = dict(zip(order, pool.map(grow, order)))
+        subtrees = [results[k] for k in range(deferred.shape[0])]
+        top_v = nodes.values[:node_count]
+        cols_i, cols_f, node_v = splice_subtrees(
+            nodes.ints[:node_count], nodes.floats[:node_count], top_v, subtrees, pool
+        )
+    return cols_i, cols_f, node_v, max(depth, max(r[2] for r in subtrees))
 
 
 def _build(estimator, data, criterion, rules, seed, n_values, n_threads, use_parallel):

@@ -42,6 +42,10 @@ CLASSIFIER_CASES = [
     {"min_weight_fraction_leaf": 0.02},
     {"min_impurity_decrease": 0.001},
     {"max_features": 2, "random_state": 3},
+    {"max_leaf_nodes": 25},
+    {"max_leaf_nodes": 2},
+    {"ccp_alpha": 0.002},
+    {"max_leaf_nodes": 40, "max_depth": 5, "min_samples_leaf": 3},
     {"class_weight": "integer"},  # {class: class + 1}: integer weights keep every sum exact
 ]
 
@@ -69,7 +73,9 @@ def test_integer_sample_weights_give_the_exact_tree():
     _assert_same_tree(exact, hist, X[weights > 0])
 
 
-@pytest.mark.parametrize("params", [{}, {"max_depth": 5}, {"min_samples_leaf": 10}])
+@pytest.mark.parametrize(
+    "params", [{}, {"max_depth": 5}, {"min_samples_leaf": 10}, {"max_leaf_nodes": 30}]
+)
 def test_regressor_equals_exact_when_every_value_has_a_bin(params):
     # integer targets: every sum is exact, so the proxies are equal whatever the order
     rng, X, signal = _integer_data(7)
@@ -128,6 +134,15 @@ def test_subsample_is_seeded():
     assert not np.array_equal(a[0], c[0])
 
 
+def test_a_feature_of_only_missing_values_is_never_split_on():
+    rng = np.random.RandomState(2)
+    X = np.c_[np.full(200, np.nan), rng.rand(200)]
+    y = (X[:, 1] > 0.5).astype(int)
+    assert feature_edges(X[:, 0].astype(np.float32), 255).size == 0
+    hist = DecisionTree(splitter="hist").fit(X, y)
+    assert set(hist.tree_.feature[hist.tree_.feature >= 0]) == {1}
+
+
 def test_missing_values_only_in_prediction_follow_the_larger_child():
     X = np.array([[0.0], [1.0], [2.0], [3.0], [4.0]])
     y = np.array([0, 0, 0, 1, 1])
@@ -139,7 +154,6 @@ def test_missing_values_only_in_prediction_follow_the_larger_child():
     ("estimator", "message"),
     [
         (DecisionTreeRegressor(splitter="hist", criterion="absolute_error"), "absolute_error"),
-        (DecisionTree(splitter="hist", max_leaf_nodes=8), "max_leaf_nodes"),
         (DecisionTree(splitter="hist", monotonic_cst=[1, 0]), "monotonic_cst"),
     ],
 )
@@ -163,3 +177,27 @@ def test_a_hist_tree_round_trips_through_its_dict():
     loaded = DecisionTreeRegressor.from_dict(model.to_dict())
     assert loaded.get_params() == model.get_params()
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize("estimator", [DecisionTree, DecisionTreeRegressor])
+def test_the_same_tree_on_one_thread_and_on_every_thread(estimator):
+    # large enough for the threaded build (deferred subtrees); float weights: the subtrees
+    # must start from the histograms the top left them, not from sums of their own
+    import numba
+
+    rng = np.random.RandomState(21)
+    X = rng.randn(60_000, 5).astype(np.float32)
+    X[rng.rand(*X.shape) < 0.02] = np.nan
+    signal = np.nan_to_num(X[:, 0]) + np.nan_to_num(X[:, 1]) * np.nan_to_num(X[:, 2])
+    y = (signal > 0.3).astype(int) if estimator is DecisionTree else signal
+    weights = rng.rand(y.size) + 0.5
+    params = {"splitter": "hist", "max_features": 4, "random_state": 5}
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        serial = estimator(**params).fit(X, y, sample_weight=weights)
+    finally:
+        numba.set_num_threads(threads)
+    threaded = estimator(**params).fit(X, y, sample_weight=weights)
+    for name in (*STRUCTURE, "threshold", "value", "impurity", "weighted_n_node_samples"):
+        np.testing.assert_array_equal(getattr(serial.tree_, name), getattr(threaded.tree_, name))
