@@ -205,7 +205,12 @@ SCHEMA = {
         "halving": {"factor": INT, "min_resources": OPT_INT},
         "grid": MapOf(ListOf(Free(), min_length=1)),
     },
-    "train": {"refit_on": Choice("train", "train_and_validation")},
+    "train": {
+        "refit_on": Choice("train", "train_and_validation"),
+        "engine": Choice("local", "dask"),
+        "scheduler": OPT_STR,
+        "partitions": INT,
+    },
     "gates": {
         "min_roc_auc": OPT_NUMBER,
         "min_accuracy": OPT_NUMBER,
@@ -328,6 +333,14 @@ def _check_semantics(config):
     if ":" not in data["reference"]:
         raise ConfigError("config key 'data.reference' must read NAME:VERSION or NAME:latest")
     _check_gates(config["gates"])
+    train = config["train"]
+    if train["engine"] == "dask" and model["tree"]["splitter"] != "hist":
+        raise ConfigError(
+            "config key 'train.engine: dask' needs 'model.tree.splitter: hist' (the tree is "
+            f"trained on summed histograms), got splitter {model['tree']['splitter']!r}"
+        )
+    if train["partitions"] < 1:
+        raise ConfigError(f"config key 'train.partitions' must be >= 1, got {train['partitions']}")
     _check_tree_params(model["tree"], config["main"]["random_seed"])
     _check_tuning(config)
     return config

@@ -11,12 +11,14 @@ The tree's parameters are ``model.tree`` with the ``tune`` step's best parameter
 
 The threshold (:mod:`pipeline.workflow.threshold`, ``model.threshold.objective``) is exported
 with the model. The ``validation`` artifact holds ``metrics.json`` and the plots of those held-out
-predictions; the export is :func:`pipeline.workflow.export.export_model`.
+predictions; the export is :func:`pipeline.workflow.export.export_model`. ``train.engine: dask``
+trains the final tree on Dask (:mod:`pipeline.workflow.dask_engine`).
 """
 
 import json
 
 from pipeline.workflow.config import config_sha256
+from pipeline.workflow.dask_engine import fit_on_dask
 from pipeline.workflow.errors import ArtifactIntegrityError
 from pipeline.workflow.steps._common import TABLE_FILE, features_and_target, read_table_with_sha256
 from pipeline.workflow.steps.segregate import split
@@ -44,6 +46,7 @@ def params(config):
         "random_seed": config["main"]["random_seed"],
         "plots": config["plots"],
         "refit_on": config["train"]["refit_on"],
+        "engine": config["train"]["engine"],
         "tune_enabled": config["tune"]["enabled"],
         "cv": config["tune"]["cv"],
     }
@@ -111,7 +114,11 @@ def run(ctx):
         fit_frame, held_out, where = frame, frame, "out_of_fold"
         held_out_proba = out_of_fold(config, frame, features, target, config["tune"]["n_jobs"])
     model = build_pipeline(config)
-    model.fit(fit_frame[features], fit_frame[target].astype(str))
+    if config["train"]["engine"] == "dask":
+        ctx.log("training the tree on Dask (%s)", config["train"]["scheduler"] or "a local cluster")
+        fit_on_dask(model, fit_frame[features], fit_frame[target].astype(str), config["train"])
+    else:
+        model.fit(fit_frame[features], fit_frame[target].astype(str))
     estimator = evaluation.final_estimator(model)
     ctx.log(
         "fitted on %s rows: tree depth %d, %d leaves",
