@@ -23,6 +23,15 @@ from tree._checks import (
     check_X,
     feature_names_of,
 )
+from tree._categorical_checks import (
+    categories_to_codes,
+    check_categorical_monotonic,
+    check_codes,
+    fit_categorical,
+    predict_input,
+)
+from tree._categorical_fit import has_categorical_splits
+from tree._categorical_predict import apply_categorical, decision_path_categorical
 from tree._fit import grow_tree
 from tree._params import (
     RANDOM_STATE,
@@ -71,8 +80,13 @@ class _BaseDecisionTree(TreeEstimatorBase):
         """
         validate_params(self, self._parameter_constraints)
         name = type(self).__name__
+        X_given = X
+        category_names = {}
+        if self.categorical_features is not None:  # pandas categories -> codes
+            X, category_names = categories_to_codes(X)
         names = feature_names_of(X)
         X32 = check_X(X, name)
+        is_categorical = fit_categorical(self, X_given, X32.shape[1], names, X32)
         n_samples, n_features = X32.shape
         y_enc, n_stats, class_w, target_attrs = self._encode_targets(y, n_samples, name)
         sw = check_sample_weight(sample_weight, n_samples)
@@ -98,6 +112,11 @@ class _BaseDecisionTree(TreeEstimatorBase):
                 wmode, weights = PER_SAMPLE, np.ascontiguousarray(full)
         class_w = np.ones(n_stats) if class_w is None else class_w
 
+        monotonic = check_monotonic_cst(
+            self.monotonic_cst, X32, n_stats, self._estimator_type, self.criterion
+        )
+        if is_categorical is not None:
+            check_categorical_monotonic(is_categorical, monotonic)
         tree = grow_tree(
             self,
             X32,
@@ -110,9 +129,8 @@ class _BaseDecisionTree(TreeEstimatorBase):
             min_weight_leaf,
             max_features,
             n_samples,
-            check_monotonic_cst(
-                self.monotonic_cst, X32, n_stats, self._estimator_type, self.criterion
-            ),
+            monotonic,
+            None if is_categorical is None else (is_categorical, self.min_category_samples),
         )
         if self.ccp_alpha > 0.0:
             tree = prune_tree(tree, self.ccp_alpha)
@@ -126,6 +144,11 @@ class _BaseDecisionTree(TreeEstimatorBase):
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
         self.max_features_ = max_features
+        self.is_categorical_ = is_categorical
+        if is_categorical is not None:
+            self.category_names_ = {j: category_names[j] for j in sorted(category_names)}
+        elif hasattr(self, "category_names_"):
+            del self.category_names_
         self.tree_ = tree
         return self
 
@@ -160,17 +183,30 @@ class _BaseDecisionTree(TreeEstimatorBase):
             _PACKED[tree] = packed
         return packed
 
+    def _predict_X(self, X):
+        # X checked as in fit, its pandas categories encoded and its codes checked
+        if getattr(self, "is_categorical_", None) is None:
+            return check_predict_X(self, X, type(self).__name__)
+        X32 = check_predict_X(self, predict_input(self, X), type(self).__name__)
+        check_codes(X32, self.is_categorical_, "in X")
+        return X32
+
     def apply(self, X):
         """Index (in ``tree_``) of the leaf each sample ends up in."""
-        X32 = check_predict_X(self, X, type(self).__name__)
+        X32 = self._predict_X(X)
+        if has_categorical_splits(self.tree_):
+            return apply_categorical(X32, self.tree_)
         return apply_records(X32, self._packed_tree()[0], numba.get_num_threads())
 
     def decision_path(self, X):
         """Sparse CSR indicator (n_samples, node_count) of the nodes each sample goes through."""
         import scipy.sparse
 
-        X32 = check_predict_X(self, X, type(self).__name__)
-        indptr, indices = decision_path_arrays(X32, self.tree_)
+        X32 = self._predict_X(X)
+        if has_categorical_splits(self.tree_):
+            indptr, indices = decision_path_categorical(X32, self.tree_)
+        else:
+            indptr, indices = decision_path_arrays(X32, self.tree_)
         data = np.ones(indices.shape[0], dtype=np.intp)
         return scipy.sparse.csr_matrix(
             (data, indices, indptr), shape=(X32.shape[0], self.tree_.node_count)
@@ -271,6 +307,15 @@ class DecisionTree(_BaseDecisionTree):
         constraint), as in scikit-learn: on the probability of the positive class
         (``classes_[1]``) for binary classification, on the prediction for regression. Not
         for multiclass targets, missing values in X or the absolute error.
+    categorical_features : None, "from_dtype", array-like of bool, int or str, default None
+        The features split natively as categories, ``x in {A, C}`` (see ``tree._categorical``):
+        as in scikit-learn's HistGradientBoosting, the pandas ``category`` columns
+        ("from_dtype"), a boolean mask, integer indices or feature names. Their values are
+        non-negative integer codes (NaN: missing); not with ``splitter="random"``,
+        ``criterion="absolute_error"`` or a monotonic constraint on them.
+    min_category_samples : int, default 1
+        Categories with fewer samples in a node take no part in its split search and go with
+        the child that has more samples (1: every category takes part, CART's exact split).
 
     Notes
     -----
@@ -299,6 +344,9 @@ class DecisionTree(_BaseDecisionTree):
     max_features_ : int
     tree_ : tree._tree.Tree with scikit-learn's array names
     feature_importances_ : ndarray (normalised total impurity decrease per feature)
+    is_categorical_ : ndarray of bool (n_features,), or None without categorical features
+    category_names_ : dict of feature index to its pandas categories (str), when fitted on
+        pandas ``category`` columns
     """
 
     _parameter_constraints = {
@@ -333,6 +381,12 @@ class DecisionTree(_BaseDecisionTree):
             InstanceOf(list, tuple, np.ndarray, label="an array-like of -1, 0 and 1"),
             NoneOk(),
         ],
+        "categorical_features": [
+            Options("from_dtype"),
+            InstanceOf(list, tuple, np.ndarray, label="a mask, indices or feature names"),
+            NoneOk(),
+        ],
+        "min_category_samples": [Interval("int", 1, None, "left")],
     }
 
     def __init__(
@@ -351,6 +405,8 @@ class DecisionTree(_BaseDecisionTree):
         class_weight=None,
         ccp_alpha=0.0,
         monotonic_cst=None,
+        categorical_features=None,
+        min_category_samples=1,
     ):
         self.criterion = criterion
         self.splitter = splitter
@@ -365,6 +421,8 @@ class DecisionTree(_BaseDecisionTree):
         self.class_weight = class_weight
         self.ccp_alpha = ccp_alpha
         self.monotonic_cst = monotonic_cst
+        self.categorical_features = categorical_features
+        self.min_category_samples = min_category_samples
 
     def _encode_targets(self, y, n_samples, name):
         classes, y_enc = check_classification_y(y, n_samples, name)
@@ -462,6 +520,8 @@ class DecisionTreeRegressor(_BaseDecisionTree):
         min_impurity_decrease=0.0,
         ccp_alpha=0.0,
         monotonic_cst=None,
+        categorical_features=None,
+        min_category_samples=1,
     ):
         if isinstance(criterion, str) and criterion == "friedman_mse":
             # as scikit-learn 1.9: the two criteria always chose the same splits
@@ -485,6 +545,8 @@ class DecisionTreeRegressor(_BaseDecisionTree):
         self.min_impurity_decrease = min_impurity_decrease
         self.ccp_alpha = ccp_alpha
         self.monotonic_cst = monotonic_cst
+        self.categorical_features = categorical_features
+        self.min_category_samples = min_category_samples
 
     def _encode_targets(self, y, n_samples, name):
         return check_regression_y(y, n_samples, name), 2, None, {}
