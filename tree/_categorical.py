@@ -543,4 +543,3 @@ def apply_any_split(
     leaves_only = children_are_leaves(rules, start, pos, end, depth)
     n_partitioned = 1 if leaves_only else data.order.shape[0]
     partition(data, ws, start, end, -1, n_partitioned, 0, 1)
-

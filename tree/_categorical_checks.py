@@ -161,9 +161,7 @@ def check_categorical_options(estimator):
         )
     m = estimator.min_category_samples
     if isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 1:
-        raise ValueError(
-            f"min_category_samples must be an integer >= 1, got {m!r}."
-        )
+        raise ValueError(f"min_category_samples must be an integer >= 1, got {m!r}.")
 
 
 def fit_categorical(estimator, X, n_features, names, X32):

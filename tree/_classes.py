@@ -13,6 +13,15 @@ import numpy as np
 
 from tree._base import TreeEstimatorBase
 from tree._bundles import BY_CLASS, PER_SAMPLE, UNIT
+from tree._categorical_checks import (
+    categories_to_codes,
+    check_categorical_monotonic,
+    check_codes,
+    fit_categorical,
+    predict_input,
+)
+from tree._categorical_fit import has_categorical_splits
+from tree._categorical_predict import apply_categorical, decision_path_categorical
 from tree._checks import (
     check_classification_y,
     check_is_fitted,
@@ -23,15 +32,6 @@ from tree._checks import (
     check_X,
     feature_names_of,
 )
-from tree._categorical_checks import (
-    categories_to_codes,
-    check_categorical_monotonic,
-    check_codes,
-    fit_categorical,
-    predict_input,
-)
-from tree._categorical_fit import has_categorical_splits
-from tree._categorical_predict import apply_categorical, decision_path_categorical
 from tree._fit import grow_tree
 from tree._params import (
     RANDOM_STATE,
