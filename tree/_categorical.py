@@ -24,7 +24,8 @@ training, go to the child with more training samples (right on a tie); the missi
 when the node saw none.
 
 The chosen split is a bitset of the codes that go left (``n_words`` uint64 words, bit ``c & 63``
-of word ``c >> 6``) stored per node in ``Categorical.node_bitsets``; the missing values' side is
+of word ``c >> 6``, no bit set at or above ``n_codes``, the largest training code plus one)
+stored per node in ``Categorical.node_bitsets``; the missing values' side is
 the node's ``missing_go_to_left``. These kernels are compiled only for fits with categorical
 features: the builders' ``categorical`` argument is None otherwise, and numba leaves them out.
 """
@@ -51,6 +52,7 @@ Categorical = namedtuple(
         "is_categorical",  # bool (n_features,)
         "min_category_samples",  # int: groups with fewer samples are rare
         "exact_max_groups",  # int: multiclass partitions enumerated up to this many groups
+        "n_codes",  # int: the bitsets' bit range, the largest training code plus one
         "code",  # int64 (G,): per group of the node, its code (MISSING_CODE: missing)
         "count",  # int64 (G,)
         "weight",  # float64 (G,)
@@ -78,6 +80,7 @@ def make_categorical(is_categorical, min_category_samples, max_code, n_samples, 
         is_categorical=np.ascontiguousarray(is_categorical, dtype=np.bool_),
         min_category_samples=int(min_category_samples),
         exact_max_groups=EXACT_MAX_GROUPS,
+        n_codes=int(max_code) + 1,
         code=np.zeros(n_groups, dtype=np.int64),
         count=np.zeros(n_groups, dtype=np.int64),
         weight=np.zeros(n_groups, dtype=np.float64),
@@ -415,10 +418,8 @@ def clear_bit(bits, code):
 
 @borrowing_kernel
 def has_bit(bits, code):
-    """Bit ``code`` of the bitset (False beyond its words)."""
+    """Bit ``code`` of the bitset (``code`` within its words)."""
     w = code >> 6
-    if w >= bits.shape[0]:
-        return False
     return (bits[w] >> np.uint64(code & 63)) & np.uint64(1) == np.uint64(1)
 
 
@@ -449,8 +450,11 @@ def chosen_partition(criterion, cat, totals, left, n_groups, k, n_rare, n_node):
             cat.side[g] = 0
     left_larger = n_left > n_node - n_left
     fill = ~np.uint64(0) if left_larger else np.uint64(0)
-    for w in range(cat.chosen.shape[0]):
+    n_words = cat.chosen.shape[0]
+    for w in range(n_words):
         cat.chosen[w] = fill
+    for code in range(cat.n_codes, n_words * 64):  # no bit beyond the codes seen in training
+        clear_bit(cat.chosen, code)
     missing_flag = 1 if left_larger else 0
     for g in range(n_groups):
         code = cat.code[g]

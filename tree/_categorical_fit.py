@@ -3,9 +3,10 @@
 A fitted ``Tree`` with categorical splits has two more arrays: ``categorical_node`` (int64, one
 per node: the row of the node's bitset, -1 for a leaf or a numeric split) and
 ``categorical_bitsets`` (uint64, ``(n_categorical_splits, n_words)``: bit ``c & 63`` of word
-``c >> 6`` set when code ``c`` goes left). Every categorical split of one tree has the same
-number of words, enough for the largest code seen in training; a larger code goes to the
-child with more training samples (see ``tree._categorical``).
+``c >> 6`` set when code ``c`` goes left) and ``categorical_n_codes`` (int: the largest code seen
+in training plus one; ``n_words = ceil(n_codes / 64)``, no bit set at or above it). Every
+categorical split of one tree has the same width; a larger code goes to the child with more
+training samples (see ``tree._categorical``).
 """
 
 import numpy as np
@@ -25,7 +26,7 @@ def categorical_bundle(categorical, X32, n_stats, capacity):
     )
 
 
-def keep_bitsets(tree, is_categorical, node_bitsets):
+def keep_bitsets(tree, is_categorical, node_bitsets, n_codes):
     """Give ``tree`` its ``categorical_node`` and ``categorical_bitsets`` from the builder's
     per-node rows (only the categorical splits' rows are kept)."""
     internal = tree.children_left >= 0
@@ -33,6 +34,7 @@ def keep_bitsets(tree, is_categorical, node_bitsets):
     index = np.full(tree.node_count, -1, dtype=np.int64)
     index[is_cat_split] = np.arange(int(is_cat_split.sum()), dtype=np.int64)
     tree.categorical_node = index
+    tree.categorical_n_codes = n_codes
     tree.categorical_bitsets = np.ascontiguousarray(node_bitsets[is_cat_split], dtype=np.uint64)
 
 

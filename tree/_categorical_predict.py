@@ -2,9 +2,9 @@
 
 A numeric node sends ``x <= threshold`` left (NaN by ``missing_go_to_left``); a categorical
 node sends code ``x`` left when its bit is set in the node's bitset, NaN by
-``missing_go_to_left``, and a code beyond the bitset (never seen in training) to the child with
-more training samples (right on a tie), as ``tree._categorical`` decided for the categories
-absent from the node. The same rule is in ``route_row``, used by every path.
+``missing_go_to_left``, and a code at or above ``categorical_n_codes`` (never seen in
+training) to the child with more training samples (right on a tie), as ``tree._categorical``
+decided for the categories absent from the node. ``next_node`` is that rule, for every path.
 """
 
 import numpy as np
@@ -15,7 +15,7 @@ from tree._categorical import has_bit
 
 @njit(cache=True, nogil=True)
 def next_node(x, node, children_left, children_right, threshold, missing_left, cat_node,
-              bitsets, n_node_samples):  # fmt: skip
+              bitsets, n_codes, n_node_samples):  # fmt: skip
     """The child of ``node`` that a row with value ``x`` of its feature goes to."""
     left = children_left[node]
     right = children_right[node]
@@ -25,27 +25,27 @@ def next_node(x, node, children_left, children_right, threshold, missing_left, c
     if row < 0:
         return left if x <= threshold[node] else right
     code = np.int64(x)
-    if (code >> 6) >= bitsets.shape[1]:
+    if code >= n_codes:
         return left if n_node_samples[left] > n_node_samples[right] else right
     return left if has_bit(bitsets[row], code) else right
 
 
 @njit(cache=True, nogil=True)
 def _apply(X, children_left, children_right, feature, threshold, missing_left, cat_node,
-           bitsets, n_node_samples, out):  # fmt: skip
+           bitsets, n_codes, n_node_samples, out):  # fmt: skip
     for r in range(X.shape[0]):
         node = 0
         while children_left[node] >= 0:
             node = next_node(
                 X[r, feature[node]], node, children_left, children_right, threshold,
-                missing_left, cat_node, bitsets, n_node_samples,
+                missing_left, cat_node, bitsets, n_codes, n_node_samples,
             )  # fmt: skip
         out[r] = node
 
 
 @njit(cache=True, nogil=True)
 def _paths(X, children_left, children_right, feature, threshold, missing_left, cat_node,
-           bitsets, n_node_samples, indptr, indices, count_only):  # fmt: skip
+           bitsets, n_codes, n_node_samples, indptr, indices, count_only):  # fmt: skip
     # count_only: each row's path length into indptr[r + 1]; else its nodes from indptr[r]
     for r in range(X.shape[0]):
         node = 0
@@ -55,7 +55,7 @@ def _paths(X, children_left, children_right, feature, threshold, missing_left, c
         while children_left[node] >= 0:
             node = next_node(
                 X[r, feature[node]], node, children_left, children_right, threshold,
-                missing_left, cat_node, bitsets, n_node_samples,
+                missing_left, cat_node, bitsets, n_codes, n_node_samples,
             )  # fmt: skip
             k += 1
             if not count_only:
@@ -73,6 +73,7 @@ def _tree_args(tree):
         tree.missing_go_to_left,
         tree.categorical_node,
         tree.categorical_bitsets,
+        tree.categorical_n_codes,
         tree.n_node_samples,
     )
 

@@ -116,7 +116,7 @@ def grow_tree(
     tree.node_count = int(node_count)
     tree.max_depth = int(depth)
     if node_bitsets is not None:
-        keep_bitsets(tree, categorical[0], node_bitsets)
+        keep_bitsets(tree, categorical[0], *node_bitsets)
     return tree
 
 
@@ -158,5 +158,5 @@ def _build(
             cat,
         )
     node_v = nodes.values[:node_count].copy()  # not a view keeping the spare rows
-    bitsets = None if cat is None else cat.node_bitsets[:node_count]
+    bitsets = None if cat is None else (cat.node_bitsets[:node_count], cat.n_codes)
     return nodes.ints[:node_count].T, nodes.floats[:node_count].T, node_v, depth, bitsets

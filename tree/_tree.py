@@ -57,6 +57,7 @@ class Tree:
         # native categorical splits (tree._categorical_fit): None without any
         self.categorical_node = None
         self.categorical_bitsets = None
+        self.categorical_n_codes = 0
 
     @property
     def capacity(self):

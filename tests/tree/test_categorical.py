@@ -77,7 +77,7 @@ def route_python(tree, x):
         else:
             code = int(v)
             words = tree.categorical_bitsets[row]
-            if code // 64 >= words.shape[0]:
+            if code >= tree.categorical_n_codes:
                 larger_left = tree.n_node_samples[left] > tree.n_node_samples[right]
                 node = left if larger_left else right
             else:
@@ -276,6 +276,7 @@ def test_ten_thousand_categories():
     X = np.column_stack([codes.astype(float), rng.normal(size=codes.size)])
     model = DecisionTree(categorical_features=[0], max_depth=1).fit(X, y)
     assert model.tree_.categorical_bitsets.shape[1] == (codes.max() + 64) // 64
+    assert model.tree_.categorical_n_codes == codes.max() + 1
     assert model.score(X, y) == 1.0
     unseen = np.setdiff1d(np.arange(10_000), codes)[:5]
     Xt = np.column_stack([np.r_[unseen, 20_000].astype(float), np.zeros(unseen.size + 1)])
@@ -448,3 +449,92 @@ def test_undeclared_pandas_category_column_is_refused():
     df = pd.DataFrame({"a": pd.Categorical(["x", "y"]), "b": [1.0, 2.0]})
     with pytest.raises(ValueError, match="not categorical features"):
         DecisionTree(categorical_features=[1]).fit(df, [0, 1])
+
+
+# -- saved models ------------------------------------------------------------------------------
+
+
+def _categorical_model():
+    rng = np.random.default_rng(0)
+    work = rng.choice(["Private", "Self-emp", "Gov", "Never"], 300)
+    df = pd.DataFrame(
+        {
+            "workclass": pd.Categorical(work),
+            "code": rng.integers(0, 70, 300).astype(float),
+            "age": rng.normal(40, 10, 300),
+        }
+    )
+    y = (np.isin(work, ["Gov", "Never"]) ^ (df["code"].to_numpy() % 3 == 0)).astype(int)
+    model = DecisionTree(categorical_features=["workclass", "code"], max_depth=4).fit(df, y)
+    return model, df
+
+
+def test_save_and_load_keep_the_categorical_splits(tmp_path):
+    from tree import load, save
+
+    model, df = _categorical_model()
+    assert model.tree_.categorical_bitsets.shape[1] == 2  # codes up to 69: two words
+    save(model, tmp_path / "m")
+    loaded = load(tmp_path / "m")
+    np.testing.assert_array_equal(loaded.is_categorical_, model.is_categorical_)
+    assert loaded.category_names_ == model.category_names_
+    np.testing.assert_array_equal(loaded.predict_proba(df), model.predict_proba(df))
+    np.testing.assert_array_equal(
+        loaded.tree_.categorical_bitsets, model.tree_.categorical_bitsets
+    )
+
+
+def _tampered(edit):
+    model, _ = _categorical_model()
+    d = model.to_dict()
+    edit(d)
+    return d
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda d: d["tree"]["categorical_bitsets"].__setitem__(
+                (0, -1), d["tree"]["categorical_bitsets"][0, -1] | np.uint64(1 << 63)
+            ),
+            "at or above categorical_n_codes",
+        ),
+        (lambda d: d["tree"]["categorical_node"].__setitem__(0, 99), "out of range"),
+        (
+            lambda d: d["tree"].__setitem__(
+                "categorical_node", np.full_like(d["tree"]["categorical_node"], -1)
+            ),
+            "does not match its split",
+        ),
+        (
+            lambda d: d["tree"].__setitem__(
+                "categorical_bitsets", d["tree"]["categorical_bitsets"][:, :1].copy()
+            ),
+            "must be a numpy array of dtype uint64 and shape",
+        ),
+        (lambda d: d["tree"].__setitem__("categorical_n_codes", 200), "needs 4"),
+        (lambda d: d["tree"].__setitem__("categorical_shape", [1, 10**9]), "out of range"),
+        (lambda d: d["fitted"].__setitem__("is_categorical_", [1, 0, 0]), "only true and false"),
+        (lambda d: d["fitted"].__setitem__("category_names_", [[2, ["a"]]]), "not a categorical"),
+    ],
+)
+def test_tampered_categorical_arrays_are_refused(edit, message):
+    d = _tampered(edit)
+    with pytest.raises(ValueError, match=message):
+        DecisionTree.from_dict(d)
+
+
+def test_tampered_bitset_in_the_archive_is_refused(tmp_path):
+    from tree import load, save
+    from tree._npz import ModelFileError
+
+    model, _ = _categorical_model()
+    save(model, tmp_path / "m")
+    path = tmp_path / "m" / "arrays.npz"
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = dict(archive)
+    arrays["tree/categorical_bitsets"] = arrays["tree/categorical_bitsets"][:1]
+    np.savez(path, **arrays)
+    with pytest.raises(ModelFileError):
+        load(tmp_path / "m")
