@@ -479,9 +479,7 @@ def test_save_and_load_keep_the_categorical_splits(tmp_path):
     np.testing.assert_array_equal(loaded.is_categorical_, model.is_categorical_)
     assert loaded.category_names_ == model.category_names_
     np.testing.assert_array_equal(loaded.predict_proba(df), model.predict_proba(df))
-    np.testing.assert_array_equal(
-        loaded.tree_.categorical_bitsets, model.tree_.categorical_bitsets
-    )
+    np.testing.assert_array_equal(loaded.tree_.categorical_bitsets, model.tree_.categorical_bitsets)
 
 
 def _tampered(edit):
@@ -538,3 +536,58 @@ def test_tampered_bitset_in_the_archive_is_refused(tmp_path):
     np.savez(path, **arrays)
     with pytest.raises(ModelFileError):
         load(tmp_path / "m")
+
+
+# -- text and plots ------------------------------------------------------------------------------
+
+
+def _workclass_model():
+    rng = np.random.default_rng(0)
+    work = rng.choice(["Private", "Self-emp-inc", "Gov", "Never"], 300)
+    df = pd.DataFrame({"workclass": pd.Categorical(work), "age": rng.normal(40, 10, 300)})
+    y = (np.isin(work, ["Gov", "Never"]) | (df["age"] > 55)).astype(int)
+    model = DecisionTree(categorical_features="from_dtype", max_depth=2).fit(df, y)
+    return model, df
+
+
+def test_export_text_writes_category_sets():
+    from tree import export_text
+
+    model, _ = _workclass_model()
+    text = export_text(model, feature_names=["workclass", "age"])
+    lines = text.splitlines()
+    assert lines[0] == "|--- workclass in {Private, Self-emp-inc}"
+    assert "|--- workclass not in {Private, Self-emp-inc}" in lines
+    renamed = export_text(model, category_names={"workclass": ["G", "N", "P", "S"]})
+    assert renamed.splitlines()[0] == "|--- feature_0 in {P, S}"
+    codes = export_text(model, category_names=[None, None])
+    assert codes.splitlines()[0] == "|--- feature_0 in {Private, Self-emp-inc}"
+
+
+def test_export_graphviz_and_plot_tree_write_category_sets():
+    from tree import export_graphviz, plot_decision_path, plot_tree
+
+    model, df = _workclass_model()
+    dot = export_graphviz(model, feature_names=["workclass", "age"])
+    assert '0 [label="workclass in {Private, Self-emp-inc}\\ngini' in dot
+    boxes = plot_tree(model)
+    assert boxes[0].get_text().startswith("workclass in {Private, Self-emp-inc}\n")
+    path = plot_decision_path(model, df.iloc[[0]])
+    first = next(b for b in path if b.get_gid() == "path-node:0")
+    went_left = model.decision_path(df.iloc[[0]])[0, 1] == 1  # node 1: the root's left child
+    expected = "in" if went_left else "not in"
+    assert first.get_text().startswith(
+        f"workclass = {df['workclass'].iloc[0]} {expected} {{Private, Self-emp-inc}}"
+    )
+
+
+def test_long_category_sets_are_shortened():
+    from tree import export_text
+
+    codes = np.arange(40.0)
+    X = np.repeat(codes, 5)[:, None]
+    y = (np.repeat(codes, 5) % 2).astype(int)
+    model = DecisionTree(categorical_features=[0], max_depth=1).fit(X, y)
+    first = export_text(model).splitlines()[0]
+    assert first.startswith("|--- feature_0 in {0, 2, 4,")
+    assert first.endswith("... 8 more}")
