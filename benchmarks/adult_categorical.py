@@ -26,9 +26,7 @@ def adult_splits(config):
     data = config["data"]
     path = Path(__file__).resolve().parents[1] / "pipeline" / "data" / "adult.data.gz"
     raw = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, skip_blank_lines=True)
-    frame = clean_frame(raw, data["columns"], data["na_values"]).drop_duplicates(
-        ignore_index=True
-    )
+    frame = clean_frame(raw, data["columns"], data["na_values"]).drop_duplicates(ignore_index=True)
     seed = config["main"]["random_seed"]
     train, _ = split(frame, data["test_size"], data["stratify"], seed)
     fit, validation = split(train, data["val_size"], data["stratify"], seed)
