@@ -27,7 +27,7 @@ from tree._bundles import (
 )
 from tree._categorical import apply_any_split, find_split_categorical, store_categorical
 from tree._criterion import EPSILON, MAE, node_impurity
-from tree._jit import borrowing_kernel, kernel
+from tree._jit import borrowing_entry, borrowing_kernel, kernel
 from tree._mae_split import find_split_mae, mae_node_statistics
 from tree._node import find_split
 from tree._partition import apply_split
@@ -93,7 +93,7 @@ def clip_value(nodes, node_id, lower, upper):
         values[node_id, 1] = 1 - values[node_id, 0]
 
 
-@borrowing_kernel
+@borrowing_entry
 def children_bounds(rules, feature, lower, upper, middle):
     """``(left_lower, left_upper, right_lower, right_upper)``: a split on a feature constrained
     to increase (decrease) puts ``middle`` between the children's values; other splits pass the
@@ -138,7 +138,7 @@ def build_depth_first(data, criterion, rules, ws, nodes, root, absolute_error, c
     st_f[0, 1] = root.lower
     st_f[0, 2] = root.upper
     top = 1
-    node_count = 0
+    node_count = np.int64(0)
     max_depth_seen = root.depth
     while top > 0:
         top -= 1
@@ -302,7 +302,7 @@ def build_best_first(
     rec_f = np.empty((cap, 6), dtype=np.float64)
     heap_key = np.empty(cap, dtype=np.float64)
     heap_id = np.empty(cap, dtype=np.int64)
-    node_count = 0
+    node_count = np.int64(0)
     heap_size = 0
     max_split_nodes = max_leaf_nodes - 1
     max_depth_seen = 0

@@ -4,9 +4,12 @@ numba compiles a function once per combination of argument types and caches it; 
 is one argument whose fields are read by name in the compiled code. A build makes four:
 
 - ``Presorted``: per feature ``f``, the sample indices ``order[f]`` (int32), the feature values
-  ``values[f]`` (float32, sorted within every node) and the targets ``labels[f]`` (class codes,
-  or y itself for regression), each of shape ``(n_features, n_samples)``. A node is the segment
-  ``[start, end)`` of every feature (scikit-learn's ``Splitter.samples[start:end]``).
+  ``values[f]`` (float32, sorted within every node) and the targets: the class codes
+  ``labels[f]`` (uint8, or int32 beyond 256 classes) of a classifier, y itself ``targets[f]``
+  (float64) of a regressor, each of shape ``(n_features, n_samples)``; the other one has no
+  columns. Both are there so that a classifier and a regressor pass bundles of the same types
+  and share every compiled kernel. A node is the segment ``[start, end)`` of every feature
+  (scikit-learn's ``Splitter.samples[start:end]``); ``Column`` is one feature's four arrays.
 - ``Criterion``: what the impurity is computed from (scikit-learn's ``Criterion``): the criterion
   code, the number of classes, how samples are weighted and the ``k ln k`` table.
 - ``Rules``: the splitter and the stopping rules of the estimator's parameters.
@@ -30,7 +33,8 @@ LEFT, RIGHT, FEATURE, N_SAMPLES, MISSING_LEFT = range(5)
 # columns of Nodes.floats
 THRESHOLD, IMPURITY, WEIGHT = range(3)
 
-Presorted = namedtuple("Presorted", ["order", "values", "labels"])
+Presorted = namedtuple("Presorted", ["order", "values", "labels", "targets"])
+Column = namedtuple("Column", ["order", "values", "labels", "targets"])
 Criterion = namedtuple(
     "Criterion",
     [
@@ -66,6 +70,7 @@ Workspace = namedtuple(
         "buffer_order",  # partition buffers, one row per partition chunk
         "buffer_values",
         "buffer_labels",
+        "buffer_targets",
         "permutation",  # int64 (n_features,): feature draws
         "features",  # int64 (n_features,): the node's candidate features, ascending
         "best_pos",  # int64 (n_features,): per candidate, its best split position (or -1)
@@ -85,15 +90,18 @@ Nodes = namedtuple("Nodes", ["ints", "floats", "values"])
 Root = namedtuple("Root", ["start", "end", "depth", "impurity", "lower", "upper"])
 
 
-def make_workspace(n, d, n_classes, label_dtype, seed, n_chunks=1, buffer_size=None):
-    """The scratch arrays of one thread's build (``buffer_size`` samples per partition chunk)."""
+def make_workspace(n, d, n_classes, data, seed, n_chunks=1, buffer_size=None):
+    """The scratch arrays of one thread's build on the ``Presorted`` ``data``
+    (``buffer_size`` samples per partition chunk)."""
     size = n if buffer_size is None else buffer_size
+    labels, targets = data.labels, data.targets
     return Workspace(
         rng=seed.copy(),
         goes_left=np.zeros((n + 63) // 64, dtype=np.uint64),
         buffer_order=np.empty((n_chunks, size), dtype=np.int32),
         buffer_values=np.empty((n_chunks, size), dtype=np.float32),
-        buffer_labels=np.empty((n_chunks, size), dtype=label_dtype),
+        buffer_labels=np.empty((n_chunks, size if labels.shape[1] else 0), dtype=labels.dtype),
+        buffer_targets=np.empty((n_chunks, size if targets.shape[1] else 0), dtype=np.float64),
         permutation=np.zeros(d, dtype=np.int64),
         features=np.zeros(d, dtype=np.int64),
         best_pos=np.zeros(d, dtype=np.int64),

@@ -40,7 +40,7 @@ from tree._jit import borrowing_kernel
 from tree._node import best_candidate, finish_split
 from tree._partition import apply_split, children_are_leaves, partition
 from tree._scan import search
-from tree._stats import add_sample
+from tree._stats import add_sample, column
 
 EXACT_MAX_GROUPS = 10  # multiclass: all partitions up to this many groups (see benchmarks)
 MISSING_CODE = -1  # the code of the missing values' group
@@ -103,9 +103,10 @@ def make_categorical(is_categorical, min_category_samples, max_code, n_samples, 
 
 
 @borrowing_kernel
-def gather_groups(criterion, order_f, values_f, labels_f, start, end, cat):
-    """The groups of the segment ``[start, end)`` (sorted by code, missing last) into ``cat``;
-    return their number."""
+def gather_groups(criterion, col, start, end, cat):
+    """The groups of the segment ``[start, end)`` of the column ``col`` (sorted by code, missing
+    last) into ``cat``; return their number."""
+    values_f = col.values
     g = -1
     previous = np.float32(0.0)
     n_stats = cat.stats.shape[1]
@@ -121,7 +122,7 @@ def gather_groups(criterion, order_f, values_f, labels_f, start, end, cat):
                 cat.stats[g, c] = 0.0
             previous = v
         cat.count[g] += 1
-        cat.weight[g] += add_sample(criterion, order_f, labels_f, p, cat.stats[g])
+        cat.weight[g] += add_sample(criterion, col, p, cat.stats[g])
     return g + 1
 
 
@@ -362,9 +363,7 @@ def best_partition(criterion, rules, cat, data, f, start, end, totals, w_node):
     """The best split of the categorical feature ``f`` in the node: ``(found, num, den)``; when
     found, ``cat.side`` marks the groups sent left and ``cat.order[:k]`` holds the non-rare
     groups. Returns also ``(n_groups, k, n_rare, w_rare)``."""
-    n_groups = gather_groups(
-        criterion, data.order[f], data.values[f], data.labels[f], start, end, cat
-    )
+    n_groups = gather_groups(criterion, column(data, f), start, end, cat)
     k, n_rare, w_rare = split_rare(cat, n_groups)
     n_node = end - start
     for g in range(n_groups):
@@ -546,4 +545,4 @@ def apply_any_split(
     )
     leaves_only = children_are_leaves(rules, start, pos, end, depth)
     n_partitioned = 1 if leaves_only else data.order.shape[0]
-    partition(data, ws, start, end, -1, n_partitioned, 0, 1)
+    partition(data, ws, start, end, np.int64(-1), n_partitioned, 0, 1)

@@ -12,7 +12,7 @@ right child's ``tot[c] - lc[c]``.
 
 import numpy as np
 
-from tree._jit import borrowing_kernel, kernel
+from tree._jit import borrowing_entry, borrowing_kernel, kernel
 
 GINI = 0
 ENTROPY = 1
@@ -199,29 +199,29 @@ def _impurity_of(crit, counts, tot, sign, n_classes, weight):
     return ent
 
 
-@borrowing_kernel
+@borrowing_entry
 def node_impurity(crit, tot, n_classes, weight):
     """Impurity of a node with weighted class counts ``tot`` (entropy in bits, like sklearn)."""
     if crit == MSE:
         return tot[1] / weight - (tot[0] / weight) ** 2.0
     if crit == MAE:
         return tot[1] / weight
-    return _impurity_of(crit, tot, tot, 0, n_classes, weight)
+    return _impurity_of(crit, tot, tot, np.int64(0), n_classes, weight)
 
 
-@borrowing_kernel
+@borrowing_entry
 def children_impurity(crit, lc, tot, n_classes, w_left, w_right):
     """Impurities ``(left, right)`` of the children with left counts ``lc``."""
     if crit == MSE:
         left = lc[1] / w_left - (lc[0] / w_left) ** 2.0
         right = (tot[1] - lc[1]) / w_right - ((tot[0] - lc[0]) / w_right) ** 2.0
         return left, right
-    left = _impurity_of(crit, lc, tot, 0, n_classes, w_left)
-    right = _impurity_of(crit, lc, tot, 1, n_classes, w_right)
+    left = _impurity_of(crit, lc, tot, np.int64(0), n_classes, w_left)
+    right = _impurity_of(crit, lc, tot, np.int64(1), n_classes, w_right)
     return left, right
 
 
-@borrowing_kernel
+@borrowing_entry
 def impurity_improvement(w_node, w_total, impurity, imp_left, imp_right, w_left, w_right):
     """Weighted impurity decrease of a split (scikit-learn's formula and operation order)."""
     return (w_node / w_total) * (

@@ -9,7 +9,7 @@ features are drawn at random without replacement, as scikit-learn does, until
 
 import numpy as np
 
-from tree._jit import borrowing_kernel
+from tree._jit import borrowing_entry, borrowing_kernel
 from tree._random import rand_int, rand_uniform, seed_node
 from tree._scan import FEATURE_THRESHOLD, end_non_missing
 
@@ -55,7 +55,7 @@ def draw_features(values, start, end, max_features, rng, perm, feats):
     return m
 
 
-@borrowing_kernel
+@borrowing_entry
 def prepare_candidates(data, rules, ws, start, end):
     """The node's candidate features (and the random splitter's thresholds) into the
     workspace; return their number."""
@@ -83,7 +83,7 @@ def prepare_candidates(data, rules, ws, start, end):
         for j in range(m):
             f = feats[j]
             end_nm = end_non_missing(values[f], start, end)
-            ws.random_missing_left[j] = rand_int(rng, 2) if end_nm < end else 0
+            ws.random_missing_left[j] = rand_int(rng, np.int64(2)) if end_nm < end else 0
             lo = np.float64(values[f, start])
             hi = np.float64(values[f, end_nm - 1])
             t = (hi - lo) * rand_uniform(rng) + lo

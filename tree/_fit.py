@@ -68,14 +68,12 @@ def grow_tree(
     use_parallel = n_threads > 1 and n * d >= PARALLEL_MIN_CELLS
     regression = crit >= MSE
     n_values = 1 if regression else n_classes
-    if regression:
-        label_dtype = np.float64  # the kernels carry y itself beside each feature
+    if regression:  # the kernels carry y itself beside each feature
+        codes, targets = None, np.ascontiguousarray(y_enc, dtype=np.float64)
     else:
-        label_dtype = np.uint8 if n_classes <= 256 else np.int32
-    labels = y_enc.astype(label_dtype)
+        codes, targets = y_enc.astype(np.uint8 if n_classes <= 256 else np.int32), None
     with compile_notice(build_depth_first, build_best_first):
-        order, values, sorted_labels = presort(X32, labels, n_threads if use_parallel else 1)
-        data = Presorted(order, values, sorted_labels)
+        data = Presorted(*presort(X32, codes, targets, n_threads if use_parallel else 1))
         criterion = Criterion(
             code=crit,
             n_classes=int(n_classes),
@@ -138,7 +136,7 @@ def _build(
         defer_below = max(n // (8 * n_threads), 2_000)
         build = ThreadedBuild(data, criterion, rules, seed, n_values, n_threads)
         return (*build.run(defer_below), None)
-    ws = make_workspace(n, d, criterion.n_classes, data.labels.dtype, seed)
+    ws = make_workspace(n, d, criterion.n_classes, data, seed)
     if estimator.max_leaf_nodes is None:
         nodes = new_nodes(2 * n, n_values)
         root = Root(0, n, 0, np.inf, -np.inf, np.inf)

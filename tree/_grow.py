@@ -20,7 +20,7 @@ from tree._builder import build_depth_first, children_bounds, new_nodes
 from tree._bundles import Root, make_workspace
 from tree._criterion import EPSILON, MAE, node_impurity
 from tree._features import prepare_candidates
-from tree._jit import borrowing_kernel
+from tree._jit import borrowing_entry
 from tree._mae import search_mae
 from tree._mae_split import finish_split_mae, mae_node_statistics
 from tree._node import finish_split
@@ -43,7 +43,7 @@ class ThreadedBuild:
 
     def _workspace(self, n_chunks=1, buffer_size=None):
         return make_workspace(
-            self.n, self.d, self.criterion.n_classes, self.data.labels.dtype, self.seed,
+            self.n, self.d, self.criterion.n_classes, self.data, self.seed,
             n_chunks, buffer_size,
         )  # fmt: skip
 
@@ -191,7 +191,7 @@ class ThreadedBuild:
         return cols_i, cols_f, node_v, max(depth, max(r[2] for r in subtrees))
 
 
-@borrowing_kernel
+@borrowing_entry
 def place_subtree(cols_i, cols_f, out_v, first, nodes, node_count):
     """Copy a subtree numbered in preorder from 0 into the tree's columns from node ``first``.
 

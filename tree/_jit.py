@@ -13,9 +13,18 @@ atomic operation, at the call and on entry; for a helper called per sample this 
 samples), while a borrowing helper costs nothing (0.25 ms). It is what lets every formula and
 every step of the split search be written once, as a function, and called from every path.
 A borrowing kernel that allocated would fail to compile, so the rule is checked by numba.
+
+A ``borrowing_kernel`` is called only from other kernels, so it is compiled without the wrappers
+that make a compiled function callable from Python (numba's ``no_cpython_wrapper`` and
+``no_cfunc_wrapper``): each wrapper is code numba would generate, optimise and cache for nothing.
+The few borrowing kernels that Python calls too (``tree._grow`` runs the top of a tree node by
+node; ``tree.criteria``) are a ``borrowing_entry``.
 """
 
 from numba import njit
 
 kernel = njit(cache=True, nogil=True, _nrt=True)
-borrowing_kernel = njit(cache=True, nogil=True, _nrt=False)
+borrowing_kernel = njit(
+    cache=True, nogil=True, _nrt=False, no_cpython_wrapper=True, no_cfunc_wrapper=True
+)
+borrowing_entry = njit(cache=True, nogil=True, _nrt=False)

@@ -135,7 +135,7 @@ def _rank(ys, n, sorted_y, ranks):
 
 
 @borrowing_kernel
-def set_median_error(order_f, labels_f, unit, weights, positions, n, scratch_f, scratch_i):
+def set_median_error(order_f, targets_f, unit, weights, positions, n, scratch_f, scratch_i):
     """``(median, absolute error, weight)`` of the samples at ``positions[:n]``.
 
     ``scratch_f`` has 4 rows and ``scratch_i`` 1 row of at least ``n + 1`` entries.
@@ -146,7 +146,7 @@ def set_median_error(order_f, labels_f, unit, weights, positions, n, scratch_f, 
     twy = scratch_f[3]
     ranks = scratch_i[0]
     for k in range(n):
-        ys[k] = labels_f[positions[k]]
+        ys[k] = targets_f[positions[k]]
     _rank(ys, n, sorted_y, ranks)
     max_pow2 = _fenwick_clear(tw, twy, n)
     total_w = 0.0
@@ -162,7 +162,7 @@ def set_median_error(order_f, labels_f, unit, weights, positions, n, scratch_f, 
 
 
 @kernel
-def node_median_error(order_f, labels_f, start, end, unit, weights):
+def node_median_error(order_f, targets_f, start, end, unit, weights):
     """``(median, absolute error, weight)`` of the node ``[start, end)``."""
     n = end - start
     scratch_f = np.empty((4, n + 1), dtype=np.float64)
@@ -170,11 +170,11 @@ def node_median_error(order_f, labels_f, start, end, unit, weights):
     positions = scratch_i[1]
     for k in range(n):
         positions[k] = start + k
-    return set_median_error(order_f, labels_f, unit, weights, positions, n, scratch_f, scratch_i)
+    return set_median_error(order_f, targets_f, unit, weights, positions, n, scratch_f, scratch_i)
 
 
 @kernel
-def split_errors(order_f, values_f, labels_f, start, end, pos, missing_left, unit, weights):
+def split_errors(order_f, values_f, targets_f, start, end, pos, missing_left, unit, weights):
     """``(AE_left, w_left, AE_right, w_right)`` of the split at ``pos`` (non-missing ``[start,
     pos)`` left, plus the missing values when ``missing_left``)."""
     n = end - start
@@ -194,10 +194,10 @@ def split_errors(order_f, values_f, labels_f, start, end, pos, missing_left, uni
             right[n_right] = p
             n_right += 1
     _, error_left, w_left = set_median_error(
-        order_f, labels_f, unit, weights, left, n_left, scratch_f, scratch_i
+        order_f, targets_f, unit, weights, left, n_left, scratch_f, scratch_i
     )
     _, error_right, w_right = set_median_error(
-        order_f, labels_f, unit, weights, right, n_right, scratch_f, scratch_i
+        order_f, targets_f, unit, weights, right, n_right, scratch_f, scratch_i
     )
     return error_left, w_left, error_right, w_right
 
@@ -276,7 +276,7 @@ def _errors_by_deletion(ranks, sorted_y, w_rank, n, nxt, prv, from_front, errors
 def scan_best_mae(
     order_f,
     values_f,
-    labels_f,
+    targets_f,
     start,
     end,
     unit,
@@ -323,7 +323,7 @@ def scan_best_mae(
                 ranks[k] = rank_of[order_f[seq[k]]]
         else:
             for k in range(n):
-                ys[k] = labels_f[seq[k]]
+                ys[k] = targets_f[seq[k]]
             _rank(ys, n, sorted_y, ranks)
         for k in range(n):
             w_rank[ranks[k]] = 1.0 if unit else weights[order_f[seq[k]]]
@@ -361,7 +361,7 @@ def scan_best_mae(
 def scan_random_mae(
     order_f,
     values_f,
-    labels_f,
+    targets_f,
     start,
     end,
     unit,
@@ -388,7 +388,7 @@ def scan_random_mae(
     if n_left < min_samples_leaf or end - start - n_left < min_samples_leaf:
         return -1, -np.inf, 1.0
     error_left, w_left, error_right, w_right = split_errors(
-        order_f, values_f, labels_f, start, end, pos, missing_left, unit, weights
+        order_f, values_f, targets_f, start, end, pos, missing_left, unit, weights
     )
     if w_left < min_weight_leaf or w_right < min_weight_leaf:
         return -1, -np.inf, 1.0
@@ -399,7 +399,7 @@ def scan_random_mae(
 @kernel
 def search_mae(data, criterion, rules, ws, start, end, w_node, lo, hi):
     """``tree._scan.search`` for the absolute error: candidates ``features[lo:hi]``."""
-    order, values, labels = data.order, data.values, data.labels
+    order, values, targets = data.order, data.values, data.targets
     unit = criterion.weight_mode == UNIT
     weights = criterion.sample_weight
     min_samples_leaf = rules.min_samples_leaf
@@ -417,7 +417,7 @@ def search_mae(data, criterion, rules, ws, start, end, w_node, lo, hi):
         f0 = ws.features[lo]
         ys = scratch_f[0]
         for k in range(n):
-            ys[k] = labels[f0, start + k]
+            ys[k] = targets[f0, start + k]
         _rank(ys, n, scratch_f[1], scratch_i[0])
         for k in range(n):
             rank_of[order[f0, start + k]] = scratch_i[0, k]
@@ -427,7 +427,7 @@ def search_mae(data, criterion, rules, ws, start, end, w_node, lo, hi):
             pos, num, den = scan_random_mae(
                 order[f],
                 values[f],
-                labels[f],
+                targets[f],
                 start,
                 end,
                 unit,
@@ -441,7 +441,7 @@ def search_mae(data, criterion, rules, ws, start, end, w_node, lo, hi):
             pos, num, den = scan_best_mae(
                 order[f],
                 values[f],
-                labels[f],
+                targets[f],
                 start,
                 end,
                 unit,

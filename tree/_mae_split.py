@@ -17,7 +17,7 @@ from tree._node import chosen_split
 def mae_node_statistics(data, criterion, start, end, totals):
     """The node's weighted median and summed absolute deviation into ``totals``; its weight."""
     median, error, weight = node_median_error(
-        data.order[0], data.labels[0], start, end, criterion.weight_mode == UNIT,
+        data.order[0], data.targets[0], start, end, criterion.weight_mode == UNIT,
         criterion.sample_weight,
     )  # fmt: skip
     totals[0] = median
@@ -42,7 +42,7 @@ def finish_split_mae(data, criterion, rules, ws, m, start, end, w_node, impurity
     if f < 0:
         return -1, end, 0.0, 0.0, 0.0, 0.0, 0, 0.0
     error_left, w_left, error_right, w_right = split_errors(
-        data.order[f], data.values[f], data.labels[f], start, end, pos, missing_left,
+        data.order[f], data.values[f], data.targets[f], start, end, pos, missing_left,
         criterion.weight_mode == UNIT, criterion.sample_weight,
     )  # fmt: skip
     imp_left = error_left / w_left

@@ -10,9 +10,9 @@ import numpy as np
 
 from tree._criterion import children_impurity, impurity_improvement
 from tree._features import prepare_candidates
-from tree._jit import borrowing_kernel
+from tree._jit import borrowing_entry, borrowing_kernel
 from tree._scan import end_non_missing, search
-from tree._stats import add_sample, segment_statistics, split_left_statistics
+from tree._stats import add_sample, column, segment_statistics, split_left_statistics
 
 
 @borrowing_kernel
@@ -76,18 +76,15 @@ def split_impurities(data, criterion, ws, f, start, pos, end, missing_left, w_no
     criterion but the absolute error: ``tree._mae_split``); its left statistics in ``ws.left``.
     ``middle`` is the mean of the children's values (mean, or fraction of class 0): the bound
     between them under a monotonic constraint, as scikit-learn's ``middle_value``."""
-    order_f = data.order[f]
-    labels_f = data.labels[f]
+    col = column(data, f)
     totals = ws.totals
     left = ws.left
     if missing_left:
-        w_left = segment_statistics(criterion, order_f, labels_f, start, pos, left)
-        for p in range(end_non_missing(data.values[f], start, end), end):
-            w_left += add_sample(criterion, order_f, labels_f, p, left)
+        w_left = segment_statistics(criterion, col, start, pos, left)
+        for p in range(end_non_missing(col.values, start, end), end):
+            w_left += add_sample(criterion, col, p, left)
     else:
-        w_left = split_left_statistics(
-            criterion, order_f, labels_f, start, pos, end, totals, w_node, left
-        )
+        w_left = split_left_statistics(criterion, col, start, pos, end, totals, w_node, left)
     w_right = w_node - w_left
     imp_left, imp_right = children_impurity(
         criterion.code, left, totals, criterion.n_classes, w_left, w_right
@@ -113,7 +110,7 @@ def find_split(data, criterion, rules, ws, start, end, w_node, impurity):
     return finish_split(data, criterion, rules, ws, m, start, end, w_node, impurity)
 
 
-@borrowing_kernel
+@borrowing_entry
 def finish_split(data, criterion, rules, ws, m, start, end, w_node, impurity):
     """The chosen split of the ``m`` scanned candidates, as ``find_split`` returns it."""
     f, pos, missing_left, threshold, n_left, missing_flag = chosen_split(

@@ -12,10 +12,10 @@ leaves, feature 0 is all that is partitioned.
 import numpy as np
 
 from tree._features import is_constant
-from tree._jit import borrowing_kernel
+from tree._jit import borrowing_entry, borrowing_kernel
 
 
-@borrowing_kernel
+@borrowing_entry
 def mark_left(data, f, start, end, threshold, missing_left, goes_left):
     """Set each sample's goes-left bit: ``x <= threshold``, or x missing and ``missing_left``
     (scikit-learn's rule)."""
@@ -31,7 +31,7 @@ def mark_left(data, f, start, end, threshold, missing_left, goes_left):
             goes_left[i >> 6] &= ~bit
 
 
-@borrowing_kernel
+@borrowing_entry
 def split_skip(data, feature, end, missing_left):
     """The feature whose partition can be skipped after a split on ``feature``: the split
     feature itself is already in order, unless its missing values move left (then -1)."""
@@ -49,7 +49,7 @@ def children_are_leaves(rules, start, pos, end, depth):
     )
 
 
-@borrowing_kernel
+@borrowing_entry
 def partition(data, ws, start, end, skip, n_partitioned, chunk, n_chunks):
     """Partition the features ``chunk, chunk + n_chunks, ...`` below ``n_partitioned`` (except
     ``skip`` and the constant ones), with the buffer row ``chunk``."""
@@ -57,31 +57,44 @@ def partition(data, ws, start, end, skip, n_partitioned, chunk, n_chunks):
     b_ord = ws.buffer_order[chunk]
     b_val = ws.buffer_values[chunk]
     b_lab = ws.buffer_labels[chunk]
+    b_tgt = ws.buffer_targets[chunk]
     for f in range(chunk, n_partitioned, n_chunks):
         if f == skip or (f != 0 and is_constant(data.values, f, start, end)):
             continue
         order_f = data.order[f]
         values_f = data.values[f]
         labels_f = data.labels[f]
+        targets_f = data.targets[f]
+        carry_labels = labels_f.shape[0] > 0  # a classifier's (see tree._bundles)
         left = start
         n_right = 0
         for p in range(start, end):
             i = order_f[p]
             v = values_f[p]
-            lab = labels_f[p]
             g = np.int64((goes_left[i >> 6] >> np.uint64(i & 63)) & np.uint64(1))
             order_f[left] = i
             values_f[left] = v
-            labels_f[left] = lab
             b_ord[n_right] = i
             b_val[n_right] = v
-            b_lab[n_right] = lab
+            if carry_labels:
+                lab = labels_f[p]
+                labels_f[left] = lab
+                b_lab[n_right] = lab
+            else:
+                t = targets_f[p]
+                targets_f[left] = t
+                b_tgt[n_right] = t
             left += g
             n_right += 1 - g
         for k in range(n_right):
             order_f[left + k] = b_ord[k]
             values_f[left + k] = b_val[k]
-            labels_f[left + k] = b_lab[k]
+        if carry_labels:
+            for k in range(n_right):
+                labels_f[left + k] = b_lab[k]
+        else:
+            for k in range(n_right):
+                targets_f[left + k] = b_tgt[k]
 
 
 @borrowing_kernel

@@ -2,8 +2,9 @@
 
 The result is, per feature ``f``, the sample indices ``order[f]`` in increasing order of
 ``X[:, f]`` (stable: equal values keep increasing sample index), the sorted values
-``values[f]`` and the labels ``labels[f] = y[order[f]]``. The tree builder keeps these three
-arrays node-ordered, so that each node is a contiguous segment of every feature.
+``values[f]`` and the targets in that order: a classifier's class codes ``labels[f]``, or a
+regressor's y ``targets[f]``. The tree builder keeps these arrays node-ordered, so that each
+node is a contiguous segment of every feature.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -81,16 +82,25 @@ def _presort_chunk(t, n_chunks, X, y, order, values, labels, keys, keys2, idx, i
         )
 
 
-def presort(X, y, n_threads=1):
-    """Sort each column of the float32 matrix ``X`` and carry the uint8/int32 labels ``y``.
+def presort(X, codes=None, y=None, n_threads=1):
+    """Sort each column of the float32 matrix ``X``, carrying the uint8/int32 class ``codes`` or
+    the float64 targets ``y`` (one of them).
 
-    Returns ``(order int32, values float32, labels)``, each of shape ``(n_features, n_samples)``.
+    Returns ``(order int32, values float32, labels, targets)``, each of shape
+    ``(n_features, n_samples)`` but the one not carried, of shape ``(n_features, 0)``.
     With ``n_threads > 1`` the features are split between threads (the kernel releases the GIL).
     """
     n, d = X.shape
     order = np.empty((d, n), dtype=np.int32)
     values = np.empty((d, n), dtype=np.float32)
-    labels = np.empty((d, n), dtype=y.dtype)
+    if codes is None:
+        labels = np.empty((d, 0), dtype=np.uint8)
+        targets = np.empty((d, n), dtype=np.float64)
+        carried, carried_out = y, targets
+    else:
+        labels = np.empty((d, n), dtype=codes.dtype)
+        targets = np.empty((d, 0), dtype=np.float64)
+        carried, carried_out = codes, labels
     n_chunks = max(1, min(n_threads, d))
     keys = np.empty((n_chunks, n), dtype=np.uint32)
     keys2 = np.empty((n_chunks, n), dtype=np.uint32)
@@ -99,11 +109,13 @@ def presort(X, y, n_threads=1):
     counts = np.empty((n_chunks, _N_PASSES, _N_BUCKETS), dtype=np.int64)
 
     def sort_chunk(t):
-        _presort_chunk(t, n_chunks, X, y, order, values, labels, keys, keys2, idx, idx2, counts)
+        _presort_chunk(
+            t, n_chunks, X, carried, order, values, carried_out, keys, keys2, idx, idx2, counts
+        )
 
     if n_chunks == 1:
         sort_chunk(0)
     else:
         with ThreadPoolExecutor(max_workers=n_chunks) as pool:
             list(pool.map(sort_chunk, range(n_chunks)))
-    return order, values, labels
+    return order, values, labels, targets

@@ -30,8 +30,8 @@ from tree._criterion import (
     proxy_improvement,
     squared_error_proxy,
 )
-from tree._jit import borrowing_kernel
-from tree._stats import add_sample, segment_statistics, weight_at
+from tree._jit import borrowing_entry, borrowing_kernel
+from tree._stats import add_sample, column, segment_statistics, weight_at
 
 FEATURE_THRESHOLD = np.float32(1e-7)
 
@@ -61,9 +61,7 @@ def encode_pos(pos, missing_left):
 @borrowing_kernel
 def scan_classes(
     criterion,
-    order_f,
-    values_f,
-    labels_f,
+    col,
     start,
     end,
     totals,
@@ -79,8 +77,8 @@ def scan_classes(
     n_classes = criterion.n_classes
     if n_classes == 2 and criterion.weight_mode == UNIT:
         return _scan_two_classes(
-            values_f,
-            labels_f,
+            col.values,
+            col.labels,
             start,
             end,
             totals,
@@ -98,9 +96,10 @@ def scan_classes(
     best_den = 1.0
     first = start + rules.min_samples_leaf - 1  # last sample of the smallest left child
     last = end - rules.min_samples_leaf - 1
+    values_f = col.values
     for p in range(start, last + 1):
-        c = np.int64(labels_f[p])
-        w = weight_at(criterion, order_f, p, c)
+        c = np.int64(col.labels[p])
+        w = weight_at(criterion, col.order, p, c)
         left[c] += w
         w_left += w
         if p < first:
@@ -173,9 +172,7 @@ def _scan_two_classes(
 @borrowing_kernel
 def scan_squared_error(
     criterion,
-    order_f,
-    values_f,
-    labels_f,
+    col,
     start,
     end,
     totals,
@@ -194,9 +191,10 @@ def scan_squared_error(
     best_pos = -1
     best_num = -np.inf
     best_den = 1.0
+    values_f = col.values
     for p in range(start, last + 1):
-        w = weight_at(criterion, order_f, p, 0)
-        sum_left += w * np.float64(labels_f[p])
+        w = weight_at(criterion, col.order, p, np.int64(0))
+        sum_left += w * col.targets[p]
         w_left += w
         if p < first:
             continue
@@ -222,9 +220,7 @@ def scan_squared_error(
 
 
 @borrowing_kernel
-def scan_with_missing(
-    criterion, order_f, values_f, labels_f, start, end, totals, w_node, rules, scratch
-):
+def scan_with_missing(criterion, col, start, end, totals, w_node, rules, scratch):
     """Best split of a feature whose segment ends with missing values (scikit-learn's rules).
 
     First with the missing values sent right (including the split "every value left, the
@@ -233,8 +229,9 @@ def scan_with_missing(
     n_classes = criterion.n_classes
     stats = scratch[:n_classes]
     missing = scratch[n_classes : 2 * n_classes]
+    values_f = col.values
     end_nm = end_non_missing(values_f, start, end)
-    w_missing = segment_statistics(criterion, order_f, labels_f, end_nm, end, missing)
+    w_missing = segment_statistics(criterion, col, end_nm, end, missing)
     n_missing = end - end_nm
     n_node = end - start
     min_leaf = rules.min_samples_leaf
@@ -247,7 +244,7 @@ def scan_with_missing(
         w_left = w_missing if missing_left else 0.0
         n_missing_left = n_missing if missing_left else 0
         for p in range(start, end_nm):
-            w_left += add_sample(criterion, order_f, labels_f, p, stats)
+            w_left += add_sample(criterion, col, p, stats)
             q = p + 1  # left: the values of [start, q) (and the missing ones if missing_left)
             if q < end_nm:
                 if values_f[q] <= values_f[p] + FEATURE_THRESHOLD:
@@ -273,11 +270,12 @@ def scan_with_missing(
 
 @borrowing_kernel
 def scan_threshold(
-    criterion, order_f, values_f, labels_f, start, end, totals, w_node, rules, stats,
-    threshold, missing_left, cst, bounds,
+    criterion, col, start, end, totals, w_node, rules, stats, threshold, missing_left, cst,
+    bounds,
 ):  # fmt: skip
     """The random splitter's split ``x <= threshold`` of one feature, the missing values (if
     any) left when ``missing_left``: ``(pos, proxy_num, proxy_den)``, pos -1 if refused."""
+    values_f = col.values
     end_nm = end_non_missing(values_f, start, end)
     n_missing = end - end_nm
     missing_left = missing_left and n_missing > 0
@@ -295,10 +293,10 @@ def scan_threshold(
         return -1, -np.inf, 1.0
     n_classes = criterion.n_classes
     stats = stats[:n_classes]
-    w_left = segment_statistics(criterion, order_f, labels_f, start, pos, stats)
+    w_left = segment_statistics(criterion, col, start, pos, stats)
     if missing_left:
         for p in range(end_nm, end):
-            w_left += add_sample(criterion, order_f, labels_f, p, stats)
+            w_left += add_sample(criterion, col, p, stats)
     w_right = w_node - w_left
     if w_left < rules.min_weight_leaf or w_right < rules.min_weight_leaf:
         return -1, -np.inf, 1.0
@@ -313,7 +311,7 @@ def scan_threshold(
     return encode_pos(pos, missing_left), num, den
 
 
-@borrowing_kernel
+@borrowing_entry
 def search(data, criterion, rules, ws, start, end, w_node, lo, hi):
     """The best split of each candidate ``features[lo:hi]`` of the node: into ``best_pos``,
     ``proxy_num`` and ``proxy_den`` (a range, so that threads can share one node's work). The
@@ -323,38 +321,25 @@ def search(data, criterion, rules, ws, start, end, w_node, lo, hi):
     for j in range(lo, hi):
         f = ws.features[j]
         cst = rules.monotonic[f] if rules.use_monotonic else 0
-        order_f = data.order[f]
-        values_f = data.values[f]
-        labels_f = data.labels[f]
+        col = column(data, f)
         stats = ws.candidate_stats[j]
         if rules.random_splitter:
             pos, num, den = scan_threshold(
-                criterion, order_f, values_f, labels_f, start, end, totals, w_node, rules,
-                stats, ws.random_threshold[j], ws.random_missing_left[j] == 1, cst, bounds,
+                criterion, col, start, end, totals, w_node, rules, stats,
+                ws.random_threshold[j], ws.random_missing_left[j] == 1, cst, bounds,
             )  # fmt: skip
-        elif np.isnan(values_f[end - 1]):
+        elif np.isnan(col.values[end - 1]):
             pos, num, den = scan_with_missing(
-                criterion,
-                order_f,
-                values_f,
-                labels_f,
-                start,
-                end,
-                totals,
-                w_node,
-                rules,
-                stats,
+                criterion, col, start, end, totals, w_node, rules, stats
             )
         elif criterion.code == MSE:
             pos, num, den = scan_squared_error(
-                criterion, order_f, values_f, labels_f, start, end, totals, w_node, rules, cst,
-                bounds,
-            )  # fmt: skip
+                criterion, col, start, end, totals, w_node, rules, cst, bounds
+            )
         else:
             pos, num, den = scan_classes(
-                criterion, order_f, values_f, labels_f, start, end, totals, w_node, rules, stats,
-                cst, bounds,
-            )  # fmt: skip
+                criterion, col, start, end, totals, w_node, rules, stats, cst, bounds
+            )
         ws.best_pos[j] = pos
         ws.proxy_num[j] = num
         ws.proxy_den[j] = den
