@@ -468,15 +468,16 @@ def chosen_partition(criterion, cat, totals, left, n_groups, k, n_rare, n_node):
 
 @borrowing_kernel
 def find_split_categorical(data, criterion, rules, ws, cat, start, end, w_node, impurity):
-    """``tree._node.find_split`` with categorical features: their candidates' scans replaced
-    by ``best_partition``; a categorical winner's bitset into ``cat.chosen`` (its threshold is
-    ``TREE_UNDEFINED``, -2)."""
+    """``tree._node.find_split`` with categorical features: each numeric candidate scanned by
+    ``tree._scan.search``, each categorical one by ``best_partition``; a categorical winner's
+    bitset into ``cat.chosen`` (its threshold is ``TREE_UNDEFINED``, -2)."""
     m = prepare_candidates(data, rules, ws, start, end)
-    search(data, criterion, rules, ws, start, end, w_node, 0, m)
     totals = ws.totals
     for j in range(m):
         f = ws.features[j]
-        if cat.is_categorical[f]:
+        if not cat.is_categorical[f]:
+            search(data, criterion, rules, ws, start, end, w_node, j, j + 1)
+        else:
             found, num, den, _, _, _, _ = best_partition(
                 criterion, rules, cat, data, f, start, end, totals, w_node
             )
