@@ -80,6 +80,39 @@ def test_fit_speed(benchmark, criterion, max_depth, n):
     assert abs(ours.score(X, y) - theirs.score(X, y)) < 0.01
 
 
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("max_depth", [None, 10])
+def test_hist_fit_speed(benchmark, max_depth, n):
+    """splitter="hist" (binning included) against scikit-learn's exact tree and ours."""
+    X, y = dataset(n)
+    rounds = ROUNDS[n]
+    DecisionTree(splitter="hist").fit(X[:2_000], y[:2_000])  # compile outside the timing
+    params = {"max_depth": max_depth, "random_state": 0}
+    ours = benchmark.pedantic(
+        lambda: DecisionTree(splitter="hist", **params).fit(X, y),
+        rounds=rounds,
+        iterations=1,
+        warmup_rounds=0,
+    )
+    DecisionTree().fit(X[:20_000], y[:20_000])
+    exact_seconds = _median_seconds(lambda: DecisionTree(**params).fit(X, y), rounds)
+    theirs = DecisionTreeClassifier(**params)
+    sk_seconds = _median_seconds(lambda: theirs.fit(X, y), rounds)
+    if benchmark.stats is not None:
+        our_seconds = benchmark.stats.stats.median
+        benchmark.extra_info.update(
+            sklearn_median_s=sk_seconds,
+            exact_median_s=exact_seconds,
+            speedup=sk_seconds / our_seconds,
+        )
+        print(
+            f"\nfit hist depth={max_depth} n={n}: ours {our_seconds:.3f} s, our exact "
+            f"{exact_seconds:.3f} s, sklearn {sk_seconds:.3f} s, x{sk_seconds / our_seconds:.1f}"
+        )
+    # 255 quantile bins lose little on this data
+    assert ours.score(X, y) > theirs.score(X, y) - 0.05
+
+
 @pytest.mark.parametrize("n", [1_000_000] if FULL else [20_000])
 def test_regressor_absolute_error_fit_speed(benchmark, n):
     # scikit-learn's absolute error is O(n log n) per node and feature too (a Fenwick tree

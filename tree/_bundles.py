@@ -72,6 +72,7 @@ Workspace = namedtuple(
         "buffer_labels",
         "buffer_targets",
         "permutation",  # int64 (n_features,): feature draws
+        "constant",  # uint8 (n_features,): per feature, no split possible in the node
         "features",  # int64 (n_features,): the node's candidate features, ascending
         "best_pos",  # int64 (n_features,): per candidate, its best split position (or -1)
         "random_missing_left",  # int64 (n_features,): random splitter, missing values' side
@@ -103,6 +104,7 @@ def make_workspace(n, d, n_classes, data, seed, n_chunks=1, buffer_size=None):
         buffer_labels=np.empty((n_chunks, size if labels.shape[1] else 0), dtype=labels.dtype),
         buffer_targets=np.empty((n_chunks, size if targets.shape[1] else 0), dtype=np.float64),
         permutation=np.zeros(d, dtype=np.int64),
+        constant=np.zeros(d, dtype=np.uint8),
         features=np.zeros(d, dtype=np.int64),
         best_pos=np.zeros(d, dtype=np.int64),
         random_missing_left=np.zeros(d, dtype=np.int64),

@@ -149,9 +149,9 @@ def check_categorical_monotonic(mask, monotonic):
 
 def check_categorical_options(estimator):
     """Refuse the options that native categorical splits do not support."""
-    if estimator.splitter == "random":
+    if estimator.splitter in ("random", "hist"):
         raise ValueError(
-            "categorical_features is not supported with splitter='random'; use "
+            f"categorical_features is not supported with splitter={estimator.splitter!r}; use "
             "splitter='best' or encode the categories (one-hot) instead."
         )
     if estimator.criterion == "absolute_error":

@@ -296,6 +296,22 @@ def check_regression_y(y, n_samples, name):
     return y
 
 
+def check_hist_options(estimator):
+    """Refuse what ``splitter="hist"`` does not support (yet), with what to use instead."""
+    if estimator.splitter != "hist":
+        return
+    unsupported = []
+    if estimator.criterion == "absolute_error":
+        unsupported.append('criterion="absolute_error" (a median is not a sum over bins)')
+    if estimator.monotonic_cst is not None:
+        unsupported.append("monotonic_cst")
+    if unsupported:
+        raise ValueError(
+            f'splitter="hist" does not support {" or ".join(unsupported)}; use '
+            'splitter="best" for it.'
+        )
+
+
 def check_monotonic_cst(monotonic_cst, X32, n_classes, estimator_type, criterion):
     """``monotonic_cst`` checked, as int8, on class 0's fraction for a classifier (as
     scikit-learn builds it); None without constraints."""

@@ -24,6 +24,7 @@ from tree._categorical_fit import has_categorical_splits
 from tree._categorical_predict import apply_categorical, decision_path_categorical
 from tree._checks import (
     check_classification_y,
+    check_hist_options,
     check_is_fitted,
     check_monotonic_cst,
     check_predict_X,
@@ -112,6 +113,7 @@ class _BaseDecisionTree(TreeEstimatorBase):
                 wmode, weights = PER_SAMPLE, np.ascontiguousarray(full)
         class_w = np.ones(n_stats) if class_w is None else class_w
 
+        check_hist_options(self)
         monotonic = check_monotonic_cst(
             self.monotonic_cst, X32, n_stats, self._estimator_type, self.criterion
         )
@@ -278,9 +280,12 @@ class DecisionTree(_BaseDecisionTree):
     ----------
     criterion : {"gini", "entropy", "log_loss"}, default "gini"
         Impurity measure; "log_loss" and "entropy" are the same (Shannon entropy, in bits).
-    splitter : {"best", "random"}, default "best"
+    splitter : {"best", "random", "hist"}, default "best"
         "best" evaluates every split position of the candidate features; "random" draws one
-        threshold uniformly between the node's minimum and maximum of each candidate feature.
+        threshold uniformly between the node's minimum and maximum of each candidate feature;
+        "hist" bins each feature once (``max_bins``) and evaluates every bin boundary on
+        per-node histograms (thresholds in the feature's own units). Not yet with the
+        absolute error or ``monotonic_cst``.
     max_depth : int or None, default None
         Maximum depth; None grows until the leaves are pure or too small.
     min_samples_split : int or float, default 2
@@ -307,12 +312,16 @@ class DecisionTree(_BaseDecisionTree):
         constraint), as in scikit-learn: on the probability of the positive class
         (``classes_[1]``) for binary classification, on the prediction for regression. Not
         for multiclass targets, missing values in X or the absolute error.
+    max_bins : int, default 255
+        ``splitter="hist"`` only: at most this many bins per feature (2-255), plus one for
+        missing values; edges from quantiles of at most 200,000 rows drawn with
+        ``random_state``, or between distinct values when a feature has fewer.
     categorical_features : None, "from_dtype", array-like of bool, int or str, default None
         The features split natively as categories, ``x in {A, C}`` (see ``tree._categorical``):
         as in scikit-learn's HistGradientBoosting, the pandas ``category`` columns
         ("from_dtype"), a boolean mask, integer indices or feature names. Their values are
-        non-negative integer codes (NaN: missing); not with ``splitter="random"``,
-        ``criterion="absolute_error"`` or a monotonic constraint on them.
+        non-negative integer codes (NaN: missing); not with ``splitter="random"`` or
+        ``"hist"``, ``criterion="absolute_error"`` or a monotonic constraint on them.
     min_category_samples : int, default 1
         Categories with fewer samples in a node take no part in its split search and go with
         the child that has more samples (1: every category takes part, CART's exact split).
@@ -351,7 +360,8 @@ class DecisionTree(_BaseDecisionTree):
 
     _parameter_constraints = {
         "criterion": [Options("gini", "entropy", "log_loss")],
-        "splitter": [Options("best", "random")],
+        "splitter": [Options("best", "random", "hist")],
+        "max_bins": [Interval("int", 2, 255, "both")],
         "max_depth": [Interval("int", 1, None, "left"), NoneOk()],
         "min_samples_split": [
             Interval("int", 2, None, "left"),
@@ -405,6 +415,7 @@ class DecisionTree(_BaseDecisionTree):
         class_weight=None,
         ccp_alpha=0.0,
         monotonic_cst=None,
+        max_bins=255,
         categorical_features=None,
         min_category_samples=1,
     ):
@@ -421,6 +432,7 @@ class DecisionTree(_BaseDecisionTree):
         self.class_weight = class_weight
         self.ccp_alpha = ccp_alpha
         self.monotonic_cst = monotonic_cst
+        self.max_bins = max_bins
         self.categorical_features = categorical_features
         self.min_category_samples = min_category_samples
 
@@ -520,6 +532,7 @@ class DecisionTreeRegressor(_BaseDecisionTree):
         min_impurity_decrease=0.0,
         ccp_alpha=0.0,
         monotonic_cst=None,
+        max_bins=255,
         categorical_features=None,
         min_category_samples=1,
     ):
@@ -545,6 +558,7 @@ class DecisionTreeRegressor(_BaseDecisionTree):
         self.min_impurity_decrease = min_impurity_decrease
         self.ccp_alpha = ccp_alpha
         self.monotonic_cst = monotonic_cst
+        self.max_bins = max_bins
         self.categorical_features = categorical_features
         self.min_category_samples = min_category_samples
 

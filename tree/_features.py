@@ -24,9 +24,17 @@ def is_constant(values, f, start, end):
 
 
 @borrowing_kernel
-def draw_features(values, start, end, max_features, rng, perm, feats):
-    """Candidate features of a node into ``feats``, ascending; return their number."""
-    d = values.shape[0]
+def mark_constant(values, start, end, constant):
+    """``constant[f]``: feature ``f`` is constant in the node ``[start, end)``."""
+    for f in range(values.shape[0]):
+        constant[f] = 1 if is_constant(values, f, start, end) else 0
+
+
+@borrowing_kernel
+def draw_features(constant, max_features, rng, perm, feats):
+    """Candidate features of a node into ``feats``, ascending; return their number
+    (``constant[f]``: feature ``f`` cannot split the node)."""
+    d = constant.shape[0]
     m = 0
     for f in range(d):
         perm[f] = f
@@ -40,7 +48,7 @@ def draw_features(values, start, end, max_features, rng, perm, feats):
         perm[i] = f
         i += 1
         visited += 1
-        if not is_constant(values, f, start, end):
+        if constant[f] == 0:
             feats[m] = f
             m += 1
         else:
@@ -78,7 +86,8 @@ def prepare_candidates(data, rules, ws, start, end):
                 feats[m] = f
                 m += 1
     else:
-        m = draw_features(values, start, end, rules.max_features, rng, ws.permutation, feats)
+        mark_constant(values, start, end, ws.constant)
+        m = draw_features(ws.constant, rules.max_features, rng, ws.permutation, feats)
     if rules.random_splitter:
         for j in range(m):
             f = feats[j]

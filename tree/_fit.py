@@ -12,17 +12,24 @@ import numbers
 import numba
 import numpy as np
 
+from tree._binning import DEFAULT_SUBSAMPLE, bin_features, fit_bin_edges
 from tree._builder import build_best_first, build_depth_first, new_nodes
 from tree._bundles import UNIT, Criterion, Presorted, Root, Rules, make_workspace
 from tree._categorical_fit import categorical_bundle, keep_bitsets
 from tree._criterion import CRITERIA, ENTROPY, MAE, MSE, xlogx_table
 from tree._grow import ThreadedBuild
+from tree._hist import HistData, HistScratch
+from tree._hist_builder import build_hist_best_first, build_hist_depth_first
 from tree._params import check_random_state
 from tree._presort import presort
 from tree._startup import compile_notice
 from tree._tree import Tree
 
 PARALLEL_MIN_CELLS = 200_000  # n_samples * n_features from which fit uses every thread
+# the histogram builder's workspace has no partition buffers
+_NO_LABELS = Presorted(
+    *(np.zeros((0, 0), dtype=t) for t in (np.int32, np.float32, np.uint8, np.float64))
+)
 
 
 def grow_tree(
@@ -72,8 +79,7 @@ def grow_tree(
         codes, targets = None, np.ascontiguousarray(y_enc, dtype=np.float64)
     else:
         codes, targets = y_enc.astype(np.uint8 if n_classes <= 256 else np.int32), None
-    with compile_notice(build_depth_first, build_best_first):
-        data = Presorted(*presort(X32, codes, targets, n_threads if use_parallel else 1))
+    with compile_notice(build_depth_first, build_best_first, build_hist_depth_first):
         criterion = Criterion(
             code=crit,
             n_classes=int(n_classes),
@@ -95,10 +101,17 @@ def grow_tree(
             use_monotonic=monotonic is not None,
             monotonic=np.zeros(d, dtype=np.int8) if monotonic is None else monotonic,
         )
-        cols_i, cols_f, node_v, depth, node_bitsets = _build(
-            estimator, data, criterion, rules, seed, n_values, n_threads, use_parallel,
-            categorical, X32,
-        )  # fmt: skip
+        if estimator.splitter == "hist":
+            cols_i, cols_f, node_v, depth = _build_hist(
+                estimator, X32, codes, targets, criterion, rules, seed, n_values
+            )
+            node_bitsets = None
+        else:
+            data = Presorted(*presort(X32, codes, targets, n_threads if use_parallel else 1))
+            cols_i, cols_f, node_v, depth, node_bitsets = _build(
+                estimator, data, criterion, rules, seed, n_values, n_threads, use_parallel,
+                categorical, X32,
+            )  # fmt: skip
     node_count = node_v.shape[0]
     tree = Tree(d, np.array([n_values]), 1)
     # copies of the rows of column-major arrays, views of the column-major ones
@@ -116,6 +129,37 @@ def grow_tree(
     if node_bitsets is not None:
         keep_bitsets(tree, categorical[0], *node_bitsets)
     return tree
+
+
+def _build_hist(estimator, X32, codes, targets, criterion, rules, seed, n_values):
+    """Bin ``X32`` and grow the tree on its histograms (``splitter="hist"``)."""
+    n, d = X32.shape
+    max_bins = estimator.max_bins
+    edges, n_edges = fit_bin_edges(
+        X32, max_bins, DEFAULT_SUBSAMPLE, np.random.RandomState(int(seed[1]))
+    )
+    data = HistData(
+        codes=bin_features(X32, edges, n_edges, max_bins),
+        samples=np.arange(n, dtype=np.int32),
+        labels=np.zeros(0, dtype=np.uint8) if codes is None else codes,
+        targets=np.zeros(0) if targets is None else targets,
+        edges=edges,
+        n_edges=n_edges,
+        missing_bin=int(max_bins),
+    )
+    scratch = HistScratch(weights=np.empty(n), buffer=np.empty(n, dtype=np.int32))
+    ws = make_workspace(0, d, criterion.n_classes, _NO_LABELS, seed)
+    if estimator.max_leaf_nodes is None:
+        nodes = new_nodes(2 * n, n_values)
+        node_count, depth = build_hist_depth_first(data, criterion, rules, ws, scratch, nodes)
+    else:
+        max_leaf_nodes = int(estimator.max_leaf_nodes)
+        nodes = new_nodes(2 * min(max_leaf_nodes, n) + 1, n_values)
+        node_count, depth = build_hist_best_first(
+            data, criterion, rules, ws, scratch, nodes, max_leaf_nodes
+        )
+    node_v = nodes.values[:node_count].copy()
+    return nodes.ints[:node_count].T, nodes.floats[:node_count].T, node_v, depth
 
 
 def _build(

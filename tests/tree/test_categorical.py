@@ -431,6 +431,7 @@ def test_unknown_feature_names_are_refused():
     ("estimator", "message"),
     [
         (DecisionTree(categorical_features=[0], splitter="random"), "splitter='random'"),
+        (DecisionTree(categorical_features=[0], splitter="hist"), "splitter='hist'"),
         (
             DecisionTreeRegressor(categorical_features=[0], criterion="absolute_error"),
             "absolute_error",

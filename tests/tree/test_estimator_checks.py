@@ -5,14 +5,18 @@ import pytest
 import sklearn.exceptions
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from tree import DecisionTree, NotFittedError, export_text
+from tree import DecisionTree, DecisionTreeRegressor, NotFittedError, export_text
 
 # Every check is expected to pass; a check that fails must be listed here with its reason.
 EXPECTED_FAILED_CHECKS = {}
 
 
 @parametrize_with_checks(
-    [DecisionTree(random_state=0)],
+    [
+        DecisionTree(random_state=0),
+        DecisionTree(splitter="hist", random_state=0),
+        DecisionTreeRegressor(splitter="hist", random_state=0),
+    ],
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
 )
 def test_sklearn_compatible(estimator, check):

@@ -1,0 +1,85 @@
+"""Binning for ``splitter="hist"``: each feature's values become at most ``max_bins`` codes.
+
+The bin edges of a feature are computed once, from a seeded subsample of the training rows
+(as scikit-learn's HistGradientBoosting bins): with at most ``max_bins`` distinct values, the
+midpoints between consecutive distinct values (so that every distinct value has its own bin);
+otherwise midpoints between quantiles of the subsample. A value ``x`` gets the code
+``b = #{edges < x}``, so ``code <= b`` exactly when ``x <= edges[b]``: a split on bins is a
+threshold in the feature's own units, and ``predict`` on raw X needs no binning. A missing
+value gets the code ``max_bins`` (one bin more).
+"""
+
+import numpy as np
+
+from tree._jit import kernel
+
+DEFAULT_SUBSAMPLE = 200_000
+
+
+def midpoints(distinct):
+    """Midpoints ``a/2 + b/2`` between consecutive sorted values (``a`` when rounding gives
+    ``b``, as the exact splitter's thresholds)."""
+    a = distinct[:-1].astype(np.float64)
+    b = distinct[1:].astype(np.float64)
+    mid = a / 2.0 + b / 2.0
+    return np.where((mid == b) | np.isinf(mid), a, mid)
+
+
+def feature_edges(column, max_bins):
+    """The bin edges of one float32 column (NaN ignored), increasing float64."""
+    values = np.sort(column[~np.isnan(column)])
+    if values.size == 0:
+        return np.empty(0)
+    distinct = values[np.concatenate(([True], values[1:] != values[:-1]))]
+    if distinct.size <= max_bins:
+        return midpoints(distinct)
+    # quantiles: the midpoints of the order statistics around (n - 1) q
+    h = (values.size - 1) * np.linspace(0.0, 1.0, max_bins + 1)[1:-1]
+    below = values[np.floor(h).astype(np.int64)].astype(np.float64)
+    above = values[np.ceil(h).astype(np.int64)].astype(np.float64)
+    quantiles = below / 2.0 + above / 2.0
+    # each edge between two values of the data, so that no bin is empty for the sample
+    positions = np.searchsorted(distinct, quantiles, side="left")
+    positions = np.unique(np.clip(positions, 1, distinct.size - 1))
+    return midpoints(distinct)[positions - 1]
+
+
+def fit_bin_edges(X32, max_bins, subsample, rng):
+    """Per feature, its bin edges from at most ``subsample`` rows of ``X32`` drawn with
+    ``rng``: ``(edges (n_features, max_bins - 1) float64 padded with inf, n_edges int64)``."""
+    n, d = X32.shape
+    if subsample is not None and n > subsample:
+        rows = np.sort(rng.choice(n, size=subsample, replace=False))
+        X32 = X32[rows]
+    edges = np.full((d, max(max_bins - 1, 1)), np.inf)
+    n_edges = np.zeros(d, dtype=np.int64)
+    for f in range(d):
+        e = feature_edges(X32[:, f], max_bins)
+        edges[f, : e.size] = e
+        n_edges[f] = e.size
+    return edges, n_edges
+
+
+@kernel
+def bin_features(X32, edges, n_edges, missing_bin):
+    """The codes of ``X32`` (n_samples, n_features), feature-major: uint8 (n_features,
+    n_samples)."""
+    n, d = X32.shape
+    codes = np.empty((d, n), dtype=np.uint8)
+    for f in range(d):
+        m = n_edges[f]
+        for i in range(n):
+            x = np.float64(X32[i, f])
+            if np.isnan(x):
+                codes[f, i] = missing_bin
+                continue
+            lo = 0
+            hi = m
+            while lo < hi:  # the number of edges < x
+                mid = (lo + hi) >> 1
+                if edges[f, mid] < x:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            codes[f, i] = lo
+    return codes

@@ -1,0 +1,296 @@
+"""The histogram splitter's kernels: a node's histograms, their scan, and the partition.
+
+With ``splitter="hist"`` a node is the segment ``[start, end)`` of one array of sample indices
+(``HistData.samples``, partitioned in place like scikit-learn's ``Splitter.samples``), and its
+statistics are histograms: per feature and bin, ``hist[f, b, COUNT]`` samples of total weight
+``hist[f, b, WEIGHT]`` and the criterion's statistics ``hist[f, b, STATS:]`` (weighted class
+counts, or the weighted sums of y and y**2; see ``tree._stats``). The scan walks a feature's
+bins in order and compares candidates with the same proxies as the exact splitter
+(``tree._criterion``): a split is "code <= b", with the missing values' bin sent right, then
+left, as ``tree._scan.scan_with_missing`` does. A child's histograms are the parent's minus
+its sibling's, so only the smaller child's are summed from its samples.
+"""
+
+from collections import namedtuple
+
+import numpy as np
+
+from tree._bundles import BY_CLASS, UNIT
+from tree._criterion import MSE, children_impurity, impurity_improvement, proxy_improvement
+from tree._features import draw_features
+from tree._jit import borrowing_kernel
+from tree._random import seed_node
+
+COUNT, WEIGHT, STATS = 0, 1, 2
+
+HistData = namedtuple(
+    "HistData",
+    [
+        "codes",  # uint8 (n_features, n_samples): the bin of each value (tree._binning)
+        "samples",  # int32 (n_samples,): sample indices, node by node
+        "labels",  # class codes by sample (classification), else no entries
+        "targets",  # float64 y by sample (regression), else no entries
+        "edges",  # float64 (n_features, max_bins - 1): bin b's upper edge edges[f, b]
+        "n_edges",  # int64 (n_features,): each feature's number of edges (bins - 1)
+        "missing_bin",  # int: the missing values' bin
+    ],
+)
+HistScratch = namedtuple(
+    "HistScratch",
+    [
+        "weights",  # float64 (n_samples,): the node's sample weights, in node order
+        "buffer",  # int32 (n_samples,): the right child's samples while partitioning
+    ],
+)
+
+
+@borrowing_kernel
+def sample_weight_of(criterion, data, i):
+    """The weight of sample ``i``."""
+    if criterion.weight_mode == UNIT:
+        return 1.0
+    if criterion.weight_mode == BY_CLASS:
+        return criterion.class_weight[np.int64(data.labels[i])]
+    return criterion.sample_weight[i]
+
+
+@borrowing_kernel
+def clear_bins(data, hist_f, f):
+    """Zero feature ``f``'s bins (the others are never read)."""
+    for b in range(data.n_edges[f] + 1):
+        for s in range(hist_f.shape[1]):
+            hist_f[b, s] = 0.0
+    for s in range(hist_f.shape[1]):
+        hist_f[data.missing_bin, s] = 0.0
+
+
+@borrowing_kernel
+def fill_histograms(data, criterion, scratch, start, end, hist):
+    """The histograms of the samples ``[start, end)`` into ``hist`` (every feature)."""
+    samples = data.samples
+    weights = scratch.weights
+    for p in range(start, end):
+        weights[p] = sample_weight_of(criterion, data, samples[p])
+    regression = criterion.code == MSE
+    for f in range(data.codes.shape[0]):
+        codes_f = data.codes[f]
+        hist_f = hist[f]
+        clear_bins(data, hist_f, f)
+        for p in range(start, end):
+            i = samples[p]
+            b = np.int64(codes_f[i])
+            w = weights[p]
+            hist_f[b, COUNT] += 1.0
+            hist_f[b, WEIGHT] += w
+            if regression:
+                y = data.targets[i]
+                hist_f[b, STATS] += w * y
+                hist_f[b, STATS + 1] += w * y * y
+            else:
+                hist_f[b, STATS + np.int64(data.labels[i])] += w
+
+
+@borrowing_kernel
+def subtract_histograms(data, hist, smaller):
+    """``hist -= smaller``: the parent's histograms become the larger child's."""
+    for f in range(hist.shape[0]):
+        for b in range(data.n_edges[f] + 1):
+            for s in range(hist.shape[2]):
+                hist[f, b, s] -= smaller[f, b, s]
+        for s in range(hist.shape[2]):
+            hist[f, data.missing_bin, s] -= smaller[f, data.missing_bin, s]
+
+
+@borrowing_kernel
+def node_totals(data, hist, totals):
+    """The node's statistics into ``totals`` from feature 0's histogram: ``(n, weight)``."""
+    for c in range(totals.shape[0]):
+        totals[c] = 0.0
+    n = 0.0
+    weight = 0.0
+    hist_0 = hist[0]
+    for b in range(hist_0.shape[0]):
+        if b > data.n_edges[0] and b != data.missing_bin:
+            continue  # never filled
+        n += hist_0[b, COUNT]
+        weight += hist_0[b, WEIGHT]
+        for c in range(totals.shape[0]):
+            totals[c] += hist_0[b, STATS + c]
+    return n, weight
+
+
+@borrowing_kernel
+def mark_constant_bins(data, hist, constant):
+    """Per feature, 1 when no split is possible in the node: all its values missing, or all in
+    one bin and none missing (as ``tree._features.is_constant`` on bins)."""
+    missing_bin = data.missing_bin
+    for f in range(hist.shape[0]):
+        occupied = 0
+        for b in range(data.n_edges[f] + 1):
+            if hist[f, b, COUNT] > 0.0:
+                occupied += 1
+        has_missing = hist[f, missing_bin, COUNT] > 0.0
+        constant[f] = 1 if occupied == 0 or (occupied == 1 and not has_missing) else 0
+
+
+@borrowing_kernel
+def bin_candidates(data, rules, ws, hist, start, end):
+    """The node's candidate features into ``ws.features`` (drawn as the exact splitter draws
+    them, ``tree._features``); return their number."""
+    constant = ws.constant
+    mark_constant_bins(data, hist, constant)
+    d = constant.shape[0]
+    if rules.max_features >= d:
+        m = 0
+        for f in range(d):
+            if constant[f] == 0:
+                ws.features[m] = f
+                m += 1
+        return m
+    seed_node(ws.rng, start, end)
+    return draw_features(constant, rules.max_features, ws.rng, ws.permutation, ws.features)
+
+
+@borrowing_kernel
+def scan_bins(data, criterion, rules, hist_f, f, n_node, w_node, totals, left):
+    """Best split of feature ``f`` on its histogram: ``(bin, proxy_num, proxy_den)``, bin -1 if
+    none; ``-2 - bin`` when the missing values go left. Left is "code <= bin"."""
+    n_classes = criterion.n_classes
+    missing = hist_f[data.missing_bin]
+    n_missing = missing[COUNT]
+    last = -1  # the last occupied bin
+    for b in range(data.n_edges[f] + 1):
+        if hist_f[b, COUNT] > 0.0:
+            last = b
+    best_bin = -1
+    best_num = -np.inf
+    best_den = 1.0
+    for missing_left in (False, True):
+        if missing_left and n_missing == 0.0:
+            break
+        n_left = n_missing if missing_left else 0.0
+        w_left = missing[WEIGHT] if missing_left else 0.0
+        for c in range(n_classes):
+            left[c] = missing[STATS + c] if missing_left else 0.0
+        for b in range(last + 1):
+            count = hist_f[b, COUNT]
+            if count == 0.0:
+                continue
+            n_left += count
+            w_left += hist_f[b, WEIGHT]
+            for c in range(n_classes):
+                left[c] += hist_f[b, STATS + c]
+            if b == last and (missing_left or n_missing == 0.0):
+                break  # nothing would go right
+            if n_left < rules.min_samples_leaf or n_node - n_left < rules.min_samples_leaf:
+                continue
+            w_right = w_node - w_left
+            if w_left < rules.min_weight_leaf or w_right < rules.min_weight_leaf:
+                continue
+            num, den = proxy_improvement(
+                criterion.code, left, totals, n_classes, w_left, w_right, criterion.xlogx,
+                criterion.use_xlogx,
+            )  # fmt: skip
+            if num * best_den > best_num * den:
+                best_num = num
+                best_den = den
+                best_bin = -2 - b if missing_left else b
+    return best_bin, best_num, best_den
+
+
+@borrowing_kernel
+def left_of_split(data, criterion, hist_f, f, b, missing_left, left):
+    """The left child's statistics of the split "code <= b" into ``left``: ``(n, weight)``, and
+    whether any occupied bin is right of ``b`` (else the threshold is inf)."""
+    n_classes = criterion.n_classes
+    for c in range(n_classes):
+        left[c] = 0.0
+    n_left = 0.0
+    w_left = 0.0
+    values_right = False
+    for b2 in range(data.n_edges[f] + 1):
+        if b2 > b:
+            values_right = values_right or hist_f[b2, COUNT] > 0.0
+            continue
+        n_left += hist_f[b2, COUNT]
+        w_left += hist_f[b2, WEIGHT]
+        for c in range(n_classes):
+            left[c] += hist_f[b2, STATS + c]
+    if missing_left:
+        missing = hist_f[data.missing_bin]
+        n_left += missing[COUNT]
+        w_left += missing[WEIGHT]
+        for c in range(n_classes):
+            left[c] += missing[STATS + c]
+    return n_left, w_left, values_right
+
+
+@borrowing_kernel
+def chosen_bin_split(data, criterion, ws, hist, m, n_node, w_node, impurity):
+    """The best of the ``m`` scanned candidates (lowest feature index among equals):
+    ``(feature, bin, missing_left, threshold, n_left, impurity_left, impurity_right,
+    improvement, missing_go_to_left)``; feature -1 when none."""
+    best = -1
+    for j in range(m):
+        if ws.best_pos[j] == -1:
+            continue
+        if best < 0 or ws.proxy_num[j] * ws.proxy_den[best] > ws.proxy_num[best] * ws.proxy_den[j]:
+            best = j
+    if best < 0:
+        return -1, 0, False, 0.0, 0, 0.0, 0.0, 0.0, 0
+    f = ws.features[best]
+    b = ws.best_pos[best]
+    missing_left = b < -1
+    if missing_left:
+        b = -2 - b
+    hist_f = hist[f]
+    n_left, w_left, values_right = left_of_split(
+        data, criterion, hist_f, f, b, missing_left, ws.left
+    )
+    threshold = data.edges[f, b] if values_right else np.inf
+    w_right = w_node - w_left
+    imp_left, imp_right = children_impurity(
+        criterion.code, ws.left, ws.totals, criterion.n_classes, w_left, w_right
+    )
+    improvement = impurity_improvement(
+        w_node, criterion.total_weight, impurity, imp_left, imp_right, w_left, w_right
+    )
+    if hist_f[data.missing_bin, COUNT] == 0.0:  # at predict time: the larger child
+        missing_flag = 1 if n_left > n_node - n_left else 0
+    else:
+        missing_flag = 1 if missing_left else 0
+    return (
+        f,
+        b,
+        missing_left,
+        threshold,
+        np.int64(n_left),
+        imp_left,
+        imp_right,
+        improvement,
+        missing_flag,
+    )
+
+
+@borrowing_kernel
+def partition_samples(data, scratch, start, end, f, b, missing_left):
+    """Stable partition of ``samples[start:end]``: left the samples with ``code <= b`` (and the
+    missing ones when ``missing_left``); returns the first position of the right child."""
+    samples = data.samples
+    codes_f = data.codes[f]
+    buffer = scratch.buffer
+    left = start
+    n_right = 0
+    for p in range(start, end):
+        i = samples[p]
+        code = np.int64(codes_f[i])
+        goes_left = missing_left if code == data.missing_bin else code <= b
+        if goes_left:
+            samples[left] = i
+            left += 1
+        else:
+            buffer[n_right] = i
+            n_right += 1
+    for k in range(n_right):
+        samples[left + k] = buffer[k]
+    return left
