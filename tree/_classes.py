@@ -44,6 +44,7 @@ from tree._params import (
 )
 from tree._predict import apply_records, decision_path_arrays, pack_tree
 from tree._prune import prune_tree, pruning_path
+from tree.dask import is_dask_collection
 
 PARALLEL_MIN_CELLS = 200_000  # n_samples * n_features from which fit uses every thread
 # packed prediction records per fitted Tree object, built on first use
@@ -79,6 +80,10 @@ class _BaseDecisionTree(TreeEstimatorBase):
         -------
         self
         """
+        if is_dask_collection(X):  # one tree past one machine: tree.dask
+            from tree import dask as tree_dask
+
+            return tree_dask.fit(self, X, y, sample_weight)
         validate_params(self, self._parameter_constraints)
         name = type(self).__name__
         X_given = X

@@ -53,24 +53,8 @@ def grow_tree(
     categorical splits (``tree._categorical``; the tree then gets ``categorical_node`` and
     ``categorical_bitsets``)."""
     n, d = X32.shape
-    if isinstance(estimator.min_samples_leaf, numbers.Integral):
-        min_samples_leaf = int(estimator.min_samples_leaf)
-    else:
-        min_samples_leaf = int(math.ceil(estimator.min_samples_leaf * n_samples_total))
-    if isinstance(estimator.min_samples_split, numbers.Integral):
-        min_samples_split = int(estimator.min_samples_split)
-    else:
-        min_samples_split = max(2, int(math.ceil(estimator.min_samples_split * n_samples_total)))
-    min_samples_split = max(min_samples_split, 2 * min_samples_leaf)
-    max_depth = np.iinfo(np.int32).max if estimator.max_depth is None else int(estimator.max_depth)
-
     crit = CRITERIA[estimator.criterion]
-    random_mode = estimator.splitter == "random"
-    rng = check_random_state(estimator.random_state)
-    seed = np.array([0, rng.randint(np.iinfo(np.int32).max)], dtype=np.uint64)
-    use_table = crit == ENTROPY and wmode == UNIT
-    table = xlogx_table(n) if use_table else np.zeros(1)
-
+    seed = build_seed(estimator)
     n_threads = numba.get_num_threads()
     use_parallel = n_threads > 1 and n * d >= PARALLEL_MIN_CELLS
     regression = crit >= MSE
@@ -80,26 +64,9 @@ def grow_tree(
     else:
         codes, targets = y_enc.astype(np.uint8 if n_classes <= 256 else np.int32), None
     with compile_notice(build_depth_first, build_best_first, build_hist_depth_first):
-        criterion = Criterion(
-            code=crit,
-            n_classes=int(n_classes),
-            weight_mode=int(wmode),
-            class_weight=np.ascontiguousarray(class_w, dtype=np.float64),
-            sample_weight=weights,
-            total_weight=float(w_total),
-            xlogx=table,
-            use_xlogx=bool(use_table),
-        )
-        rules = Rules(
-            random_splitter=bool(random_mode),
-            max_features=int(max_features),
-            min_samples_split=int(min_samples_split),
-            min_samples_leaf=int(min_samples_leaf),
-            min_weight_leaf=float(min_weight_leaf),
-            max_depth=int(max_depth),
-            min_impurity_decrease=float(estimator.min_impurity_decrease),
-            use_monotonic=monotonic is not None,
-            monotonic=np.zeros(d, dtype=np.int8) if monotonic is None else monotonic,
+        criterion = make_criterion(estimator, n, n_classes, wmode, class_w, weights, w_total)
+        rules = stopping_rules(
+            estimator, d, n_samples_total, min_weight_leaf, max_features, monotonic
         )
         if estimator.splitter == "hist":
             cols_i, cols_f, node_v, depth = _build_hist(
@@ -112,6 +79,61 @@ def grow_tree(
                 estimator, data, criterion, rules, seed, n_values, n_threads, use_parallel,
                 categorical, X32,
             )  # fmt: skip
+    tree = tree_from_columns(d, n_values, cols_i, cols_f, node_v, depth)
+    if node_bitsets is not None:
+        keep_bitsets(tree, categorical[0], *node_bitsets)
+    return tree
+
+
+def build_seed(estimator):
+    """The build's seed (``Workspace.rng``) drawn from ``estimator.random_state``."""
+    rng = check_random_state(estimator.random_state)
+    return np.array([0, rng.randint(np.iinfo(np.int32).max)], dtype=np.uint64)
+
+
+def make_criterion(estimator, n, n_classes, wmode, class_w, weights, w_total):
+    """The ``Criterion`` of ``estimator`` for ``n`` training rows of total weight ``w_total``."""
+    crit = CRITERIA[estimator.criterion]
+    use_table = crit == ENTROPY and wmode == UNIT
+    return Criterion(
+        code=crit,
+        n_classes=int(n_classes),
+        weight_mode=int(wmode),
+        class_weight=np.ascontiguousarray(class_w, dtype=np.float64),
+        sample_weight=weights,
+        total_weight=float(w_total),
+        xlogx=xlogx_table(n) if use_table else np.zeros(1),
+        use_xlogx=bool(use_table),
+    )
+
+
+def stopping_rules(estimator, d, n_samples_total, min_weight_leaf, max_features, monotonic):
+    """The ``Rules`` of ``estimator``'s parameters for ``n_samples_total`` training rows."""
+    if isinstance(estimator.min_samples_leaf, numbers.Integral):
+        min_samples_leaf = int(estimator.min_samples_leaf)
+    else:
+        min_samples_leaf = int(math.ceil(estimator.min_samples_leaf * n_samples_total))
+    if isinstance(estimator.min_samples_split, numbers.Integral):
+        min_samples_split = int(estimator.min_samples_split)
+    else:
+        min_samples_split = max(2, int(math.ceil(estimator.min_samples_split * n_samples_total)))
+    min_samples_split = max(min_samples_split, 2 * min_samples_leaf)
+    max_depth = np.iinfo(np.int32).max if estimator.max_depth is None else int(estimator.max_depth)
+    return Rules(
+        random_splitter=estimator.splitter == "random",
+        max_features=int(max_features),
+        min_samples_split=int(min_samples_split),
+        min_samples_leaf=int(min_samples_leaf),
+        min_weight_leaf=float(min_weight_leaf),
+        max_depth=int(max_depth),
+        min_impurity_decrease=float(estimator.min_impurity_decrease),
+        use_monotonic=monotonic is not None,
+        monotonic=np.zeros(d, dtype=np.int8) if monotonic is None else monotonic,
+    )
+
+
+def tree_from_columns(d, n_values, cols_i, cols_f, node_v, depth):
+    """A ``Tree`` from a builder's node columns (``Nodes.ints.T``, ``Nodes.floats.T``)."""
     node_count = node_v.shape[0]
     tree = Tree(d, np.array([n_values]), 1)
     # copies of the rows of column-major arrays, views of the column-major ones
@@ -126,8 +148,6 @@ def grow_tree(
     tree.value = node_v.reshape(node_count, 1, n_values)
     tree.node_count = int(node_count)
     tree.max_depth = int(depth)
-    if node_bitsets is not None:
-        keep_bitsets(tree, categorical[0], *node_bitsets)
     return tree
 
 
