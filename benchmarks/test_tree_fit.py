@@ -98,19 +98,47 @@ def test_hist_fit_speed(benchmark, max_depth, n):
     exact_seconds = _median_seconds(lambda: DecisionTree(**params).fit(X, y), rounds)
     theirs = DecisionTreeClassifier(**params)
     sk_seconds = _median_seconds(lambda: theirs.fit(X, y), rounds)
-    if benchmark.stats is not None:
+    if benchmark.stats is not None:  # None with --benchmark-disable: no LightGBM then
+        leaves = ours.get_n_leaves()
+        lgbm_seconds = _lightgbm_single_tree_seconds(X, y, max_depth, leaves, rounds)
         our_seconds = benchmark.stats.stats.median
         benchmark.extra_info.update(
             sklearn_median_s=sk_seconds,
             exact_median_s=exact_seconds,
+            lightgbm_median_s=lgbm_seconds,
             speedup=sk_seconds / our_seconds,
         )
         print(
             f"\nfit hist depth={max_depth} n={n}: ours {our_seconds:.3f} s, our exact "
-            f"{exact_seconds:.3f} s, sklearn {sk_seconds:.3f} s, x{sk_seconds / our_seconds:.1f}"
+            f"{exact_seconds:.3f} s (x{exact_seconds / our_seconds:.2f}), lightgbm single tree "
+            f"{lgbm_seconds:.3f} s (x{lgbm_seconds / our_seconds:.2f}), sklearn "
+            f"{sk_seconds:.3f} s (x{sk_seconds / our_seconds:.1f})"
         )
     # 255 quantile bins lose little on this data
     assert ours.score(X, y) > theirs.score(X, y) - 0.05
+
+
+def _lightgbm_single_tree_seconds(X, y, max_depth, leaves, rounds):
+    """LightGBM's one tree at the same depth with as many leaves as ours (binning included,
+    255 bins, every thread), or nan without lightgbm."""
+    try:
+        import lightgbm
+    except ImportError:
+        return float("nan")
+    model = lightgbm.LGBMClassifier(
+        n_estimators=1,
+        learning_rate=1.0,
+        num_leaves=max(2, min(leaves, 131_072)),
+        max_depth=-1 if max_depth is None else max_depth,
+        min_child_samples=1,
+        min_child_weight=0.0,
+        min_split_gain=0.0,
+        reg_lambda=0.0,
+        max_bin=255,
+        n_jobs=os.cpu_count(),
+        verbose=-1,
+    )
+    return _median_seconds(lambda: model.fit(X, y), rounds)
 
 
 @pytest.mark.parametrize("n", [1_000_000] if FULL else [20_000])

@@ -44,7 +44,7 @@ def new_nodes(capacity, n_values):
     )
 
 
-@borrowing_kernel
+@borrowing_entry
 def is_leaf_node(rules, depth, n_node, w_node, impurity):
     """The stopping rules checked before a node's split search."""
     return (

@@ -8,6 +8,7 @@ depth-first for large data (``tree._grow``), serial depth-first, or best-first f
 
 import math
 import numbers
+from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
@@ -17,9 +18,9 @@ from tree._builder import build_best_first, build_depth_first, new_nodes
 from tree._bundles import UNIT, Criterion, Presorted, Root, Rules, make_workspace
 from tree._categorical_fit import categorical_bundle, keep_bitsets
 from tree._criterion import CRITERIA, ENTROPY, MAE, MSE, xlogx_table
-from tree._grow import ThreadedBuild
+from tree._grow import ThreadedBuild, splice_subtrees
 from tree._hist import HistData, HistScratch
-from tree._hist_builder import build_hist_best_first, build_hist_depth_first
+from tree._hist_builder import build_hist_best_first, build_hist_depth_first, slot_of
 from tree._params import check_random_state
 from tree._presort import presort
 from tree._startup import compile_notice
@@ -170,8 +171,7 @@ def _build_hist(estimator, X32, codes, targets, criterion, rules, seed, n_values
     scratch = HistScratch(weights=np.empty(n), buffer=np.empty(n, dtype=np.int32))
     ws = make_workspace(0, d, criterion.n_classes, _NO_LABELS, seed)
     if estimator.max_leaf_nodes is None:
-        nodes = new_nodes(2 * n, n_values)
-        node_count, depth = build_hist_depth_first(data, criterion, rules, ws, scratch, nodes)
+        return _build_hist_depth_first(data, criterion, rules, ws, scratch, seed, n_values)
     else:
         max_leaf_nodes = int(estimator.max_leaf_nodes)
         nodes = new_nodes(2 * min(max_leaf_nodes, n) + 1, n_values)
@@ -180,6 +180,49 @@ def _build_hist(estimator, X32, codes, targets, criterion, rules, seed, n_values
         )
     node_v = nodes.values[:node_count].copy()
     return nodes.ints[:node_count].T, nodes.floats[:node_count].T, node_v, depth
+
+
+def _build_hist_depth_first(data, criterion, rules, ws, scratch, seed, n_values):
+    """The histogram builder's depth-first tree: with every thread for large data, the top
+    levels on one, then the subtrees of the nodes it deferred concurrently (the same tree on
+    any number of threads: each subtree starts from its root's histograms as the top left
+    them)."""
+    d, n = data.codes.shape
+    n_threads = numba.get_num_threads()
+    defer_below = 0
+    if n_threads > 1 and n * d >= PARALLEL_MIN_CELLS:
+        defer_below = max(n // (8 * n_threads), 2_000)
+    nodes = new_nodes(2 * n, n_values)
+    root = Root(0, n, 0, np.inf, -np.inf, np.inf)
+    node_count, depth, deferred, impurities, histograms = build_hist_depth_first(
+        data, criterion, rules, ws, scratch, nodes, root, None, defer_below // 4, defer_below
+    )
+    if deferred.shape[0] == 0:
+        node_v = nodes.values[:node_count].copy()
+        return nodes.ints[:node_count].T, nodes.floats[:node_count].T, node_v, depth
+
+    def grow(k):
+        start, end, sub_depth = (int(v) for v in deferred[k])
+        sub_nodes = new_nodes(2 * (end - start), n_values)
+        sub_scratch = HistScratch(scratch.weights, np.empty(end - start, dtype=np.int32))
+        sub_ws = make_workspace(0, d, criterion.n_classes, _NO_LABELS, seed)
+        sub_root = Root(start, end, sub_depth, float(impurities[k]), -np.inf, np.inf)
+        count, sub_max_depth = build_hist_depth_first(
+            data, criterion, rules, sub_ws, sub_scratch, sub_nodes, sub_root,
+            slot_of(histograms, k), 0, 0,
+        )[:2]  # fmt: skip
+        return sub_nodes, count, sub_max_depth
+
+    with ThreadPoolExecutor(max_workers=n_threads) as pool:
+        # largest first, so that the threads end together
+        order = sorted(range(deferred.shape[0]), key=lambda k: deferred[k, 0] - deferred[k, 1])
+        results = dict(zip(order, pool.map(grow, order)))
+        subtrees = [results[k] for k in range(deferred.shape[0])]
+        top_v = nodes.values[:node_count]
+        cols_i, cols_f, node_v = splice_subtrees(
+            nodes.ints[:node_count], nodes.floats[:node_count], top_v, subtrees, pool
+        )
+    return cols_i, cols_f, node_v, max(depth, max(r[2] for r in subtrees))
 
 
 def _build(

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from tree._builder import build_depth_first, children_bounds, new_nodes
+from tree._builder import build_depth_first, children_bounds, is_leaf_node, new_nodes
 from tree._bundles import Root, make_workspace
 from tree._criterion import EPSILON, MAE, node_impurity
 from tree._features import prepare_candidates
@@ -77,13 +77,7 @@ class ThreadedBuild:
                 w_node = node_statistics(data, criterion, start, end, ws.totals)
             if np.isinf(impurity):
                 impurity = node_impurity(criterion.code, ws.totals, criterion.n_classes, w_node)
-            is_leaf = (
-                depth >= rules.max_depth
-                or n_node < rules.min_samples_split
-                or n_node < 2 * rules.min_samples_leaf
-                or w_node < 2 * rules.min_weight_leaf
-                or impurity <= EPSILON
-            )
+            is_leaf = is_leaf_node(rules, depth, n_node, w_node, impurity)
             if not is_leaf and n_node < defer_below and parent >= 0:
                 rows_i[parent][0 if is_left else 1] = DEFERRED - len(deferred)
                 deferred.append(Root(start, end, depth, impurity, lower, upper))
@@ -187,7 +181,7 @@ class ThreadedBuild:
         tasks = sorted(range(len(deferred)), key=lambda k: deferred[k].start - deferred[k].end)
         results = dict(zip(tasks, self.pool.map(grow, tasks)))
         subtrees = [results[k] for k in range(len(deferred))]
-        cols_i, cols_f, node_v = _splice(top_i, top_f, top_v, subtrees, self.pool)
+        cols_i, cols_f, node_v = splice_subtrees(top_i, top_f, top_v, subtrees, self.pool)
         return cols_i, cols_f, node_v, max(depth, max(r[2] for r in subtrees))
 
 
@@ -212,7 +206,7 @@ def place_subtree(cols_i, cols_f, out_v, first, nodes, node_count):
             out_v[node, j] = sub_v[row, j]
 
 
-def _splice(top_i, top_f, top_v, subtrees, pool):
+def splice_subtrees(top_i, top_f, top_v, subtrees, pool):
     """The whole tree, column by column, in preorder: the top nodes with each deferred subtree
     (child pointer ``DEFERRED - k``) as one block in place of its root. The blocks are copied
     on the pool's threads (first writes to fresh memory are slow; they run concurrently)."""

@@ -4,11 +4,14 @@ With ``splitter="hist"`` a node is the segment ``[start, end)`` of one array of 
 (``HistData.samples``, partitioned in place like scikit-learn's ``Splitter.samples``), and its
 statistics are histograms: per feature and bin, ``hist[f, b, COUNT]`` samples of total weight
 ``hist[f, b, WEIGHT]`` and the criterion's statistics ``hist[f, b, STATS:]`` (weighted class
-counts, or the weighted sums of y and y**2; see ``tree._stats``). The scan walks a feature's
-bins in order and compares candidates with the same proxies as the exact splitter
-(``tree._criterion``): a split is "code <= b", with the missing values' bin sent right, then
-left, as ``tree._scan.scan_with_missing`` does. A child's histograms are the parent's minus
-its sibling's, so only the smaller child's are summed from its samples.
+counts, or the weighted sums of y and y**2; see ``tree._stats``). Beside them, per feature, the
+list of its occupied bins in increasing order (``Histograms``): every loop over bins walks that
+list, so a node of a few samples costs a few steps per feature, not ``max_bins``; the bins off
+the list are zero. The scan walks a feature's occupied bins in order and compares candidates
+with the same proxies as the exact splitter (``tree._criterion``): a split is "code <= b", with
+the missing values' bin sent right, then left, as ``tree._scan.scan_with_missing`` does. A
+child's histograms are the parent's minus its sibling's, so only the smaller child's are summed
+from its samples.
 """
 
 from collections import namedtuple
@@ -35,6 +38,14 @@ HistData = namedtuple(
         "missing_bin",  # int: the missing values' bin
     ],
 )
+Histograms = namedtuple(
+    "Histograms",
+    [
+        "values",  # float64 (n_features, missing_bin + 1, STATS + n_classes)
+        "occupied",  # int32 (n_features, missing_bin + 1): the occupied bins (not the missing)
+        "n_occupied",  # int64 (n_features,): their number
+    ],
+)
 HistScratch = namedtuple(
     "HistScratch",
     [
@@ -54,32 +65,66 @@ def sample_weight_of(criterion, data, i):
     return criterion.sample_weight[i]
 
 
+SORT_OCCUPIED_BELOW = 48  # smaller nodes sort their occupied bins, larger ones scan every bin
+
+
 @borrowing_kernel
-def clear_bins(data, hist_f, f):
-    """Zero feature ``f``'s bins (the others are never read)."""
+def clear_bins(data, hist, f):
+    """Zero feature ``f``'s occupied bins and its missing bin: all of its bins are then zero."""
+    values_f = hist.values[f]
+    for k in range(hist.n_occupied[f]):
+        b = hist.occupied[f, k]
+        for s in range(values_f.shape[1]):
+            values_f[b, s] = 0.0
+    for s in range(values_f.shape[1]):
+        values_f[data.missing_bin, s] = 0.0
+    hist.n_occupied[f] = 0
+
+
+@borrowing_kernel
+def list_occupied(data, hist, f, n_node):
+    """Feature ``f``'s occupied bins, increasing, into ``hist.occupied`` (a node of fewer than
+    ``SORT_OCCUPIED_BELOW`` samples listed them as it filled them, unsorted)."""
+    occupied = hist.occupied[f]
+    if n_node < SORT_OCCUPIED_BELOW:
+        m = hist.n_occupied[f]
+        for a in range(1, m):  # insertion sort: at most n_node bins
+            b = occupied[a]
+            k = a - 1
+            while k >= 0 and occupied[k] > b:
+                occupied[k + 1] = occupied[k]
+                k -= 1
+            occupied[k + 1] = b
+        return
+    m = 0
+    values_f = hist.values[f]
     for b in range(data.n_edges[f] + 1):
-        for s in range(hist_f.shape[1]):
-            hist_f[b, s] = 0.0
-    for s in range(hist_f.shape[1]):
-        hist_f[data.missing_bin, s] = 0.0
+        if values_f[b, COUNT] > 0.0:
+            occupied[m] = b
+            m += 1
+    hist.n_occupied[f] = m
 
 
 @borrowing_kernel
 def fill_histograms(data, criterion, scratch, start, end, hist):
-    """The histograms of the samples ``[start, end)`` into ``hist`` (every feature)."""
+    """The ``Histograms`` of the samples ``[start, end)`` into ``hist`` (every feature)."""
     samples = data.samples
     weights = scratch.weights
     for p in range(start, end):
         weights[p] = sample_weight_of(criterion, data, samples[p])
     regression = criterion.code == MSE
+    listing = end - start < SORT_OCCUPIED_BELOW
     for f in range(data.codes.shape[0]):
         codes_f = data.codes[f]
-        hist_f = hist[f]
-        clear_bins(data, hist_f, f)
+        hist_f = hist.values[f]
+        clear_bins(data, hist, f)
         for p in range(start, end):
             i = samples[p]
             b = np.int64(codes_f[i])
             w = weights[p]
+            if listing and hist_f[b, COUNT] == 0.0 and b != data.missing_bin:
+                hist.occupied[f, hist.n_occupied[f]] = b
+                hist.n_occupied[f] += 1
             hist_f[b, COUNT] += 1.0
             hist_f[b, WEIGHT] += w
             if regression:
@@ -88,17 +133,34 @@ def fill_histograms(data, criterion, scratch, start, end, hist):
                 hist_f[b, STATS + 1] += w * y * y
             else:
                 hist_f[b, STATS + np.int64(data.labels[i])] += w
+        list_occupied(data, hist, f, end - start)
 
 
 @borrowing_kernel
 def subtract_histograms(data, hist, smaller):
-    """``hist -= smaller``: the parent's histograms become the larger child's."""
-    for f in range(hist.shape[0]):
-        for b in range(data.n_edges[f] + 1):
-            for s in range(hist.shape[2]):
-                hist[f, b, s] -= smaller[f, b, s]
-        for s in range(hist.shape[2]):
-            hist[f, data.missing_bin, s] -= smaller[f, data.missing_bin, s]
+    """``hist -= smaller``: the parent's histograms become the larger child's. A bin left with
+    no sample is zeroed (not left with rounding residue) and leaves the occupied list."""
+    values, small = hist.values, smaller.values
+    for f in range(values.shape[0]):
+        for k in range(smaller.n_occupied[f]):
+            b = smaller.occupied[f, k]
+            for s in range(values.shape[2]):
+                values[f, b, s] -= small[f, b, s]
+        for s in range(values.shape[2]):
+            values[f, data.missing_bin, s] -= small[f, data.missing_bin, s]
+        if values[f, data.missing_bin, COUNT] == 0.0:
+            for s in range(values.shape[2]):
+                values[f, data.missing_bin, s] = 0.0
+        m = 0
+        for k in range(hist.n_occupied[f]):
+            b = hist.occupied[f, k]
+            if values[f, b, COUNT] > 0.0:
+                hist.occupied[f, m] = b
+                m += 1
+            else:
+                for s in range(values.shape[2]):
+                    values[f, b, s] = 0.0
+        hist.n_occupied[f] = m
 
 
 @borrowing_kernel
@@ -108,10 +170,9 @@ def node_totals(data, hist, totals):
         totals[c] = 0.0
     n = 0.0
     weight = 0.0
-    hist_0 = hist[0]
-    for b in range(hist_0.shape[0]):
-        if b > data.n_edges[0] and b != data.missing_bin:
-            continue  # never filled
+    hist_0 = hist.values[0]
+    for k in range(hist.n_occupied[0] + 1):
+        b = hist.occupied[0, k] if k < hist.n_occupied[0] else data.missing_bin
         n += hist_0[b, COUNT]
         weight += hist_0[b, WEIGHT]
         for c in range(totals.shape[0]):
@@ -124,12 +185,9 @@ def mark_constant_bins(data, hist, constant):
     """Per feature, 1 when no split is possible in the node: all its values missing, or all in
     one bin and none missing (as ``tree._features.is_constant`` on bins)."""
     missing_bin = data.missing_bin
-    for f in range(hist.shape[0]):
-        occupied = 0
-        for b in range(data.n_edges[f] + 1):
-            if hist[f, b, COUNT] > 0.0:
-                occupied += 1
-        has_missing = hist[f, missing_bin, COUNT] > 0.0
+    for f in range(hist.values.shape[0]):
+        occupied = hist.n_occupied[f]
+        has_missing = hist.values[f, missing_bin, COUNT] > 0.0
         constant[f] = 1 if occupied == 0 or (occupied == 1 and not has_missing) else 0
 
 
@@ -152,16 +210,15 @@ def bin_candidates(data, rules, ws, hist, start, end):
 
 
 @borrowing_kernel
-def scan_bins(data, criterion, rules, hist_f, f, n_node, w_node, totals, left):
+def scan_bins(data, criterion, rules, hist, f, n_node, w_node, totals, left):
     """Best split of feature ``f`` on its histogram: ``(bin, proxy_num, proxy_den)``, bin -1 if
     none; ``-2 - bin`` when the missing values go left. Left is "code <= bin"."""
     n_classes = criterion.n_classes
+    hist_f = hist.values[f]
+    occupied = hist.occupied[f]
+    n_occupied = hist.n_occupied[f]
     missing = hist_f[data.missing_bin]
     n_missing = missing[COUNT]
-    last = -1  # the last occupied bin
-    for b in range(data.n_edges[f] + 1):
-        if hist_f[b, COUNT] > 0.0:
-            last = b
     best_bin = -1
     best_num = -np.inf
     best_den = 1.0
@@ -172,15 +229,13 @@ def scan_bins(data, criterion, rules, hist_f, f, n_node, w_node, totals, left):
         w_left = missing[WEIGHT] if missing_left else 0.0
         for c in range(n_classes):
             left[c] = missing[STATS + c] if missing_left else 0.0
-        for b in range(last + 1):
-            count = hist_f[b, COUNT]
-            if count == 0.0:
-                continue
-            n_left += count
+        for k in range(n_occupied):
+            b = occupied[k]
+            n_left += hist_f[b, COUNT]
             w_left += hist_f[b, WEIGHT]
             for c in range(n_classes):
                 left[c] += hist_f[b, STATS + c]
-            if b == last and (missing_left or n_missing == 0.0):
+            if k == n_occupied - 1 and (missing_left or n_missing == 0.0):
                 break  # nothing would go right
             if n_left < rules.min_samples_leaf or n_node - n_left < rules.min_samples_leaf:
                 continue
@@ -199,7 +254,7 @@ def scan_bins(data, criterion, rules, hist_f, f, n_node, w_node, totals, left):
 
 
 @borrowing_kernel
-def left_of_split(data, criterion, hist_f, f, b, missing_left, left):
+def left_of_split(data, criterion, hist, f, b, missing_left, left):
     """The left child's statistics of the split "code <= b" into ``left``: ``(n, weight)``, and
     whether any occupied bin is right of ``b`` (else the threshold is inf)."""
     n_classes = criterion.n_classes
@@ -208,10 +263,12 @@ def left_of_split(data, criterion, hist_f, f, b, missing_left, left):
     n_left = 0.0
     w_left = 0.0
     values_right = False
-    for b2 in range(data.n_edges[f] + 1):
+    hist_f = hist.values[f]
+    for k in range(hist.n_occupied[f]):
+        b2 = hist.occupied[f, k]
         if b2 > b:
-            values_right = values_right or hist_f[b2, COUNT] > 0.0
-            continue
+            values_right = True
+            break
         n_left += hist_f[b2, COUNT]
         w_left += hist_f[b2, WEIGHT]
         for c in range(n_classes):
@@ -243,10 +300,8 @@ def chosen_bin_split(data, criterion, ws, hist, m, n_node, w_node, impurity):
     missing_left = b < -1
     if missing_left:
         b = -2 - b
-    hist_f = hist[f]
-    n_left, w_left, values_right = left_of_split(
-        data, criterion, hist_f, f, b, missing_left, ws.left
-    )
+    hist_f = hist.values[f]
+    n_left, w_left, values_right = left_of_split(data, criterion, hist, f, b, missing_left, ws.left)
     threshold = data.edges[f, b] if values_right else np.inf
     w_right = w_node - w_left
     imp_left, imp_right = children_impurity(

@@ -7,13 +7,17 @@ grows when more nodes wait than it has slots. ``split_bin_node`` is the one eval
 node both builders use.
 """
 
+from collections import namedtuple
+
 import numpy as np
 
 from tree._builder import _heap_pop, _heap_push, is_leaf_node, store_node, store_split
 from tree._bundles import FEATURE, LEFT, RIGHT, THRESHOLD
 from tree._criterion import EPSILON, node_impurity
+from tree._grow import DEFERRED
 from tree._hist import (
     STATS,
+    Histograms,
     bin_candidates,
     chosen_bin_split,
     fill_histograms,
@@ -25,18 +29,44 @@ from tree._hist import (
 from tree._jit import borrowing_entry, kernel
 from tree._tree import TREE_LEAF, TREE_UNDEFINED
 
+Pool = namedtuple("Pool", ["values", "occupied", "n_occupied"])  # Histograms of every slot
+
+
+@kernel
+def slot_of(pool, slot):
+    """The ``Histograms`` of one slot of the pool (a runtime kernel: the builders, compiled with
+    numba's runtime, own the views it returns; see ``tree._jit``)."""
+    return Histograms(pool.values[slot], pool.occupied[slot], pool.n_occupied[slot])
+
+
+@kernel
+def _new_pool(data, criterion, capacity):
+    """``capacity`` histogram slots, all free and zero: ``(pool, free, n_free)``."""
+    d = data.codes.shape[0]
+    n_bins = data.missing_bin + 1
+    pool = Pool(
+        np.zeros((capacity, d, n_bins, STATS + criterion.n_classes)),
+        np.zeros((capacity, d, n_bins), dtype=np.int32),
+        np.zeros((capacity, d), dtype=np.int64),
+    )
+    return pool, np.arange(capacity)[::-1].copy(), capacity
+
 
 @kernel
 def _grown(pool, free, n_free):
-    """A pool with twice the slots, the new ones free."""
-    capacity = pool.shape[0]
-    bigger = np.empty((2 * capacity,) + pool.shape[1:], dtype=np.float64)
-    bigger[:capacity] = pool
+    """A pool with twice the slots, the new ones free (and zero)."""
+    capacity = pool.values.shape[0]
+    values = np.zeros((2 * capacity,) + pool.values.shape[1:])
+    occupied = np.zeros((2 * capacity,) + pool.occupied.shape[1:], dtype=np.int32)
+    n_occupied = np.zeros((2 * capacity,) + pool.n_occupied.shape[1:], dtype=np.int64)
+    values[:capacity] = pool.values
+    occupied[:capacity] = pool.occupied
+    n_occupied[:capacity] = pool.n_occupied
     free_bigger = np.empty(2 * capacity, dtype=np.int64)
     free_bigger[:n_free] = free[:n_free]
     for k in range(capacity):
         free_bigger[n_free + k] = capacity + k
-    return bigger, free_bigger, n_free + capacity
+    return Pool(values, occupied, n_occupied), free_bigger, n_free + capacity
 
 
 @borrowing_entry
@@ -58,7 +88,7 @@ def split_bin_node(data, criterion, rules, ws, hist, start, end, depth, impurity
     for j in range(m):
         f = ws.features[j]
         pos, num, den = scan_bins(
-            data, criterion, rules, hist[f], f, n_node, w_node, ws.totals, ws.candidate_stats[j]
+            data, criterion, rules, hist, f, n_node, w_node, ws.totals, ws.candidate_stats[j]
         )
         ws.best_pos[j] = pos
         ws.proxy_num[j] = num
@@ -83,41 +113,70 @@ def split_bin_node(data, criterion, rules, ws, hist, start, end, depth, impurity
 
 
 @kernel
-def _new_pool(data, criterion, capacity):
-    """``capacity`` histogram slots, all free: ``(pool, free, n_free)``."""
-    d = data.codes.shape[0]
-    pool = np.empty((capacity, d, data.missing_bin + 1, STATS + criterion.n_classes))
-    return pool, np.arange(capacity)[::-1].copy(), capacity
+def copy_histograms(source, target):
+    """``target`` becomes a copy of the ``Histograms`` ``source``."""
+    target.values[:] = source.values
+    target.occupied[:] = source.occupied
+    target.n_occupied[:] = source.n_occupied
 
 
 @kernel
-def build_hist_depth_first(data, criterion, rules, ws, scratch, nodes):
-    """Grow the tree of the binned ``data`` depth-first into ``nodes``; ``(node_count,
-    max_depth)``."""
-    n = data.samples.shape[0]
+def build_hist_depth_first(
+    data, criterion, rules, ws, scratch, nodes, root, root_hist, defer_from, defer_below
+):
+    """Grow the (sub)tree of the segment ``[root.start, root.end)`` of the binned ``data``
+    depth-first into ``nodes`` (rows from 0); ``root_hist`` its histograms, or None to sum them.
+
+    A node (not the root) of ``defer_from`` to ``defer_below`` samples is not grown but deferred
+    (``tree._grow``'s convention: its parent's child pointer ``DEFERRED - k``), with its
+    histograms, for a thread to grow it as a subtree of its own; ``defer_below`` 0: none.
+
+    Returns ``(node_count, max_depth, deferred roots (start, end, depth), their impurities,
+    their histograms)``.
+    """
     pool, free, n_free = _new_pool(data, criterion, 8)
     # the stack: start, end, depth, parent, is_left, slot; impurity
-    st_i = np.empty((2 * n + 2, 6), dtype=np.int64)
-    st_f = np.empty(2 * n + 2, dtype=np.float64)
+    n_root = root.end - root.start
+    st_i = np.empty((2 * n_root + 2, 6), dtype=np.int64)
+    st_f = np.empty(2 * n_root + 2, dtype=np.float64)
     n_free -= 1
     root_slot = free[n_free]
-    fill_histograms(data, criterion, scratch, 0, n, pool[root_slot])
-    st_i[0, 0] = 0
-    st_i[0, 1] = n
-    st_i[0, 2] = 0
+    if root_hist is None:
+        fill_histograms(data, criterion, scratch, root.start, root.end, slot_of(pool, root_slot))
+    else:
+        copy_histograms(root_hist, slot_of(pool, root_slot))
+    st_i[0, 0] = root.start
+    st_i[0, 1] = root.end
+    st_i[0, 2] = root.depth
     st_i[0, 3] = -1
     st_i[0, 4] = 0
     st_i[0, 5] = root_slot
-    st_f[0] = np.inf
+    st_f[0] = root.impurity
     top = 1
     node_count = np.int64(0)
-    max_depth_seen = 0
+    max_depth_seen = root.depth
+    max_deferred = n_root // max(defer_from, 1) + 1 if defer_below > 0 else 0
+    deferred_i = np.empty((max_deferred, 3), dtype=np.int64)
+    deferred_f = np.empty(max_deferred, dtype=np.float64)
+    deferred_slot = np.empty(max_deferred, dtype=np.int64)
+    n_deferred = 0
     while top > 0:
         top -= 1
         start, end, depth, parent = st_i[top, 0], st_i[top, 1], st_i[top, 2], st_i[top, 3]
         is_left = st_i[top, 4] == 1
         slot = st_i[top, 5]
-        split = split_bin_node(data, criterion, rules, ws, pool[slot], start, end, depth, st_f[top])
+        if parent >= 0 and defer_from <= end - start < defer_below:
+            nodes.ints[parent, LEFT if is_left else RIGHT] = DEFERRED - n_deferred
+            deferred_i[n_deferred, 0] = start
+            deferred_i[n_deferred, 1] = end
+            deferred_i[n_deferred, 2] = depth
+            deferred_f[n_deferred] = st_f[top]
+            deferred_slot[n_deferred] = slot  # kept until copied below
+            n_deferred += 1
+            continue
+        split = split_bin_node(
+            data, criterion, rules, ws, slot_of(pool, slot), start, end, depth, st_f[top]
+        )
         w_node, impurity, feature, b, missing_left, threshold = split[:6]
         imp_left, imp_right, _, missing_flag = split[6:]
         is_leaf = feature < 0
@@ -138,10 +197,10 @@ def build_hist_depth_first(data, criterion, rules, ws, scratch, nodes):
         new_slot = free[n_free]
         left_smaller = pos - start <= end - pos
         if left_smaller:
-            fill_histograms(data, criterion, scratch, start, pos, pool[new_slot])
+            fill_histograms(data, criterion, scratch, start, pos, slot_of(pool, new_slot))
         else:
-            fill_histograms(data, criterion, scratch, pos, end, pool[new_slot])
-        subtract_histograms(data, pool[slot], pool[new_slot])
+            fill_histograms(data, criterion, scratch, pos, end, slot_of(pool, new_slot))
+        subtract_histograms(data, slot_of(pool, slot), slot_of(pool, new_slot))
         # right first, so that the left child is popped (and numbered) first
         st_i[top, 0] = pos
         st_i[top, 1] = end
@@ -159,7 +218,21 @@ def build_hist_depth_first(data, criterion, rules, ws, scratch, nodes):
         st_i[top, 5] = new_slot if left_smaller else slot
         st_f[top] = imp_left
         top += 1
-    return node_count, max_depth_seen
+    d = data.codes.shape[0]
+    deferred_pool = Pool(
+        np.empty((n_deferred, d) + pool.values.shape[2:]),
+        np.empty((n_deferred, d, pool.occupied.shape[2]), dtype=np.int32),
+        np.empty((n_deferred, d), dtype=np.int64),
+    )
+    for k in range(n_deferred):
+        copy_histograms(slot_of(pool, deferred_slot[k]), slot_of(deferred_pool, k))
+    return (
+        node_count,
+        max_depth_seen,
+        deferred_i[:n_deferred].copy(),
+        deferred_f[:n_deferred].copy(),
+        deferred_pool,
+    )
 
 
 @kernel
@@ -182,7 +255,7 @@ def build_hist_best_first(data, criterion, rules, ws, scratch, nodes, max_leaf_n
     n_free -= 1
     slots = np.empty(2, dtype=np.int64)
     slots[0] = free[n_free]
-    fill_histograms(data, criterion, scratch, 0, n, pool[slots[0]])
+    fill_histograms(data, criterion, scratch, 0, n, slot_of(pool, slots[0]))
     starts = np.zeros(2, dtype=np.int64)
     ends = np.full(2, n, dtype=np.int64)
     impurities = np.full(2, np.inf)
@@ -193,7 +266,15 @@ def build_hist_best_first(data, criterion, rules, ws, scratch, nodes, max_leaf_n
         for k in range(n_pending):
             start, end, slot = starts[k], ends[k], slots[k]
             split = split_bin_node(
-                data, criterion, rules, ws, pool[slot], start, end, child_depth, impurities[k]
+                data,
+                criterion,
+                rules,
+                ws,
+                slot_of(pool, slot),
+                start,
+                end,
+                child_depth,
+                impurities[k],
             )
             w_node, impurity, feature, b, missing_left, threshold = split[:6]
             imp_left, imp_right, improvement, missing_flag = split[6:]
@@ -247,10 +328,10 @@ def build_hist_best_first(data, criterion, rules, ws, scratch, nodes, max_leaf_n
         new_slot = free[n_free]
         left_smaller = pos - start <= end - pos
         if left_smaller:
-            fill_histograms(data, criterion, scratch, start, pos, pool[new_slot])
+            fill_histograms(data, criterion, scratch, start, pos, slot_of(pool, new_slot))
         else:
-            fill_histograms(data, criterion, scratch, pos, end, pool[new_slot])
-        subtract_histograms(data, pool[slot], pool[new_slot])
+            fill_histograms(data, criterion, scratch, pos, end, slot_of(pool, new_slot))
+        subtract_histograms(data, slot_of(pool, slot), slot_of(pool, new_slot))
         starts[0], ends[0], impurities[0] = start, pos, rec_f[node_id, 1]
         starts[1], ends[1], impurities[1] = pos, end, rec_f[node_id, 2]
         slots[0] = new_slot if left_smaller else slot

@@ -12,7 +12,9 @@ atomic operation, at the call and on entry; for a helper called per sample this 
 130-370 times slower than the same loop written out (41-112 ms against 0.3 ms for 200,000
 samples), while a borrowing helper costs nothing (0.25 ms). It is what lets every formula and
 every step of the split search be written once, as a function, and called from every path.
-A borrowing kernel that allocated would fail to compile, so the rule is checked by numba.
+A borrowing kernel that allocated would fail to compile, so the rule is checked by numba. The
+rule numba does not check: a borrowing kernel may return arrays (views) only to borrowing
+kernels; a kernel with the runtime would release references it never took (heap corruption).
 
 A ``borrowing_kernel`` is called only from other kernels, so it is compiled without the wrappers
 that make a compiled function callable from Python (numba's ``no_cpython_wrapper`` and

@@ -31,7 +31,7 @@ from tree._checks import (
 from tree._criterion import MSE
 from tree._dask_kernels import partition_histograms, route_rows
 from tree._fit import _NO_LABELS, build_seed, make_criterion, stopping_rules, tree_from_columns
-from tree._hist import COUNT, STATS, HistData
+from tree._hist import COUNT, STATS, HistData, Histograms
 from tree._hist_builder import split_bin_node
 from tree._params import validate_params
 from tree._tree import TREE_LEAF, TREE_UNDEFINED
@@ -365,8 +365,8 @@ class _LevelGrowth:
             splits = []
             for node_id, parent, is_left, start, end, depth, impurity, hist in frontier:
                 result = split_bin_node(
-                    self.meta, self.criterion, self.rules, self.ws, hist, start, end, depth,
-                    impurity,
+                    self.meta, self.criterion, self.rules, self.ws, self._with_occupied(hist),
+                    start, end, depth, impurity,
                 )  # fmt: skip
                 w_node, impurity, feature, b, missing_left, threshold = result[:6]
                 imp_left, imp_right, _, missing_flag = result[6:]
@@ -413,6 +413,17 @@ class _LevelGrowth:
                 frontier.append((left, node_id, True, start, mid, depth + 1, imp_left, left_hist))
                 frontier.append((right, node_id, False, mid, end, depth + 1, imp_right, right_hist))
         return records
+
+    def _with_occupied(self, values):
+        """The summed histograms as ``Histograms``: with each feature's occupied bins."""
+        d, n_bins = values.shape[:2]
+        occupied = np.zeros((d, n_bins), dtype=np.int32)
+        n_occupied = np.zeros(d, dtype=np.int64)
+        for f in range(d):
+            bins = np.flatnonzero(values[f, : self.meta.n_edges[f] + 1, COUNT] > 0)
+            occupied[f, : bins.size] = bins
+            n_occupied[f] = bins.size
+        return Histograms(values, occupied, n_occupied)
 
     def _n_left(self, hist, feature, b, missing_left):
         counts = hist[feature, : b + 1, COUNT].sum()

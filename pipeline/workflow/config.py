@@ -183,7 +183,8 @@ SCHEMA = {
         },
         "tree": {
             "criterion": Choice("gini", "entropy", "log_loss"),
-            "splitter": Choice("best", "random"),
+            "splitter": Choice("best", "random", "hist"),
+            "max_bins": INT,
             "max_depth": OPT_INT,
             "min_samples_split": IntOrFloat(),
             "min_samples_leaf": IntOrFloat(),

@@ -177,3 +177,27 @@ def test_a_hist_tree_round_trips_through_its_dict():
     loaded = DecisionTreeRegressor.from_dict(model.to_dict())
     assert loaded.get_params() == model.get_params()
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize("estimator", [DecisionTree, DecisionTreeRegressor])
+def test_the_same_tree_on_one_thread_and_on_every_thread(estimator):
+    # large enough for the threaded build (deferred subtrees); float weights: the subtrees
+    # must start from the histograms the top left them, not from sums of their own
+    import numba
+
+    rng = np.random.RandomState(21)
+    X = rng.randn(60_000, 5).astype(np.float32)
+    X[rng.rand(*X.shape) < 0.02] = np.nan
+    signal = np.nan_to_num(X[:, 0]) + np.nan_to_num(X[:, 1]) * np.nan_to_num(X[:, 2])
+    y = (signal > 0.3).astype(int) if estimator is DecisionTree else signal
+    weights = rng.rand(y.size) + 0.5
+    params = {"splitter": "hist", "max_features": 4, "random_state": 5}
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        serial = estimator(**params).fit(X, y, sample_weight=weights)
+    finally:
+        numba.set_num_threads(threads)
+    threaded = estimator(**params).fit(X, y, sample_weight=weights)
+    for name in (*STRUCTURE, "threshold", "value", "impurity", "weighted_n_node_samples"):
+        np.testing.assert_array_equal(getattr(serial.tree_, name), getattr(threaded.tree_, name))
