@@ -24,8 +24,9 @@ Protocol for other transformers: a fitted one-to-one transformer may define
 ``monotone_column_map(j)`` returning ``(forward, inverse)`` (callables on floats; ``forward``
 the transform of its input column ``j``, increasing) or None when column ``j`` is not monotone.
 
-Native categorical splits (tree bitsets, issue 13) are not read yet; such a tree's categorical
-nodes would become ``in`` conditions through :func:`_categorical_condition` like ordinal codes.
+Native categorical splits (issue 13: ``tree_.categorical_node`` and its bitsets) become ``in``
+conditions through :func:`_categorical_condition` like ordinal codes, each code's side read
+from the node's bitset (:func:`_code_goes_left`).
 
 :mod:`pipeline.explain_rows` routes rows with the model itself and describes each step of the
 path in raw units (``Pipeline.explain`` and serving use it). Only the tree's public ``tree_``
@@ -485,6 +486,22 @@ def _readable_threshold(forward, inverse, threshold, boundary):
     return boundary
 
 
+def _code_goes_left(current, threshold, tree_, node):
+    """A (non-missing) transformed value goes left: ``<= threshold``, or at a native
+    categorical split its code's bit (a code above the training ones: the larger child)."""
+    rows = getattr(tree_, "categorical_node", None)
+    if rows is None or rows[node] < 0:
+        return bool(np.float32(current) <= threshold)
+    if _is_nan(current):
+        return bool(tree_.missing_go_to_left[node])
+    code = int(current)
+    if code >= int(tree_.categorical_n_codes):
+        left, right = int(tree_.children_left[node]), int(tree_.children_right[node])
+        return bool(tree_.n_node_samples[left] > tree_.n_node_samples[right])
+    word = int(tree_.categorical_bitsets[int(rows[node])][code >> 6])
+    return bool((word >> (code & 63)) & 1)
+
+
 def _missing_side(current, threshold, tree_, node):
     if current is None:
         return None
@@ -493,7 +510,7 @@ def _missing_side(current, threshold, tree_, node):
         if flags is None or len(flags) <= node:
             return None
         return "left" if flags[node] else "right"
-    return "left" if np.float32(current) <= threshold else "right"
+    return "left" if _code_goes_left(current, threshold, tree_, node) else "right"
 
 
 def _fill_note(meaning, precision=4):
@@ -508,7 +525,7 @@ def _fill_note(meaning, precision=4):
 def _categorical_condition(meaning, threshold, tree_, node):
     left, right = [], []
     for category, current in meaning.values.items():
-        (left if np.float32(current) <= threshold else right).append(category)
+        (left if _code_goes_left(current, threshold, tree_, node) else right).append(category)
     unknown = _missing_side(meaning.unknown, threshold, tree_, node)
     if unknown == "left" or (unknown is None and len(right) <= len(left)):
         op, value = "not in", right

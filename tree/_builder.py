@@ -25,6 +25,7 @@ from tree._bundles import (
     WEIGHT,
     Nodes,
 )
+from tree._categorical import apply_any_split, find_split_categorical, store_categorical
 from tree._criterion import EPSILON, MAE, node_impurity
 from tree._jit import borrowing_entry, borrowing_kernel, kernel
 from tree._mae_split import find_split_mae, mae_node_statistics
@@ -113,12 +114,13 @@ def store_split(nodes, node_id, feature, threshold, missing_flag):
 
 
 @kernel
-def build_depth_first(data, criterion, rules, ws, nodes, root, absolute_error):
+def build_depth_first(data, criterion, rules, ws, nodes, root, absolute_error, categorical):
     """Grow the (sub)tree of the segment ``[root.start, root.end)`` depth-first into ``nodes``
     (rows from 0). ``root`` (a ``Root``) also gives its depth, its impurity (``inf``: compute
     it) and its bounds (monotonic_cst; ``-inf, inf`` at the tree's root).
     ``absolute_error`` is None unless the criterion is the absolute error: numba then compiles
-    the builder without the absolute error's kernels.
+    the builder without the absolute error's kernels; ``categorical`` likewise is None unless
+    some feature is categorical (then a ``tree._categorical.Categorical``).
 
     Returns ``(node_count, max_depth)``.
     """
@@ -160,7 +162,12 @@ def build_depth_first(data, criterion, rules, ws, nodes, root, absolute_error):
         is_leaf = is_leaf_node(rules, depth, n_node, w_node, impurity)
         if not is_leaf:
             if absolute_error is None:
-                split = find_split(data, criterion, rules, ws, start, end, w_node, impurity)
+                if categorical is None:
+                    split = find_split(data, criterion, rules, ws, start, end, w_node, impurity)
+                else:  # categorical features (tree._categorical)
+                    split = find_split_categorical(
+                        data, criterion, rules, ws, categorical, start, end, w_node, impurity
+                    )
             else:
                 split = find_split_mae(data, criterion, rules, ws, start, end, w_node, impurity)
             (
@@ -183,18 +190,25 @@ def build_depth_first(data, criterion, rules, ws, nodes, root, absolute_error):
         if is_leaf:
             continue
         store_split(nodes, node_id, feature, threshold, missing_flag)
-        apply_split(
-            data,
-            rules,
-            ws,
-            start,
-            pos,
-            end,
-            depth,
-            feature,
-            threshold,
-            missing_flag == 1,
-        )
+        if categorical is None:
+            apply_split(
+                data,
+                rules,
+                ws,
+                start,
+                pos,
+                end,
+                depth,
+                feature,
+                threshold,
+                missing_flag == 1,
+            )
+        else:  # the node's bitset kept, a categorical split partitioned by it
+            store_categorical(categorical, node_id, feature)
+            apply_any_split(
+                data, rules, ws, categorical, node_id, start, pos, end, depth, feature,
+                threshold, missing_flag == 1,
+            )  # fmt: skip
         left_lower, left_upper, right_lower, right_upper = children_bounds(
             rules, feature, lower, upper, middle
         )
@@ -271,7 +285,9 @@ def _heap_pop(heap_key, heap_id, size):
 
 
 @kernel
-def build_best_first(data, criterion, rules, ws, nodes, max_leaf_nodes, absolute_error):
+def build_best_first(
+    data, criterion, rules, ws, nodes, max_leaf_nodes, absolute_error, categorical
+):
     """Grow a tree best-first (largest improvement first) with at most ``max_leaf_nodes``
     leaves into ``nodes`` (room for ``2 * min(max_leaf_nodes, n) + 1`` nodes).
 
@@ -330,7 +346,12 @@ def build_best_first(data, criterion, rules, ws, nodes, max_leaf_nodes, absolute
             middle = 0.0
             if not is_leaf:
                 if absolute_error is None:
-                    split = find_split(data, criterion, rules, ws, start, end, w_node, impurity)
+                    if categorical is None:
+                        split = find_split(data, criterion, rules, ws, start, end, w_node, impurity)
+                    else:  # categorical features (tree._categorical)
+                        split = find_split_categorical(
+                            data, criterion, rules, ws, categorical, start, end, w_node, impurity
+                        )
                 else:
                     split = find_split_mae(data, criterion, rules, ws, start, end, w_node, impurity)
                 (
@@ -366,6 +387,8 @@ def build_best_first(data, criterion, rules, ws, nodes, max_leaf_nodes, absolute
                 clip_value(nodes, node_id, lower, upper)
             if not is_leaf:
                 store_split(nodes, node_id, feature, threshold, missing_flag)
+                if categorical is not None:
+                    store_categorical(categorical, node_id, feature)
             rec_i[node_id, 0] = start
             rec_i[node_id, 1] = end
             rec_i[node_id, 2] = pos
@@ -394,10 +417,17 @@ def build_best_first(data, criterion, rules, ws, nodes, max_leaf_nodes, absolute
         start = rec_i[node_id, 0]
         end = rec_i[node_id, 1]
         pos = rec_i[node_id, 2]
-        apply_split(
-            data, rules, ws, start, pos, end, depth, nodes.ints[node_id, FEATURE],
-            nodes.floats[node_id, THRESHOLD], nodes.ints[node_id, MISSING_LEFT] == 1,
-        )  # fmt: skip
+        if categorical is None:
+            apply_split(
+                data, rules, ws, start, pos, end, depth, nodes.ints[node_id, FEATURE],
+                nodes.floats[node_id, THRESHOLD], nodes.ints[node_id, MISSING_LEFT] == 1,
+            )  # fmt: skip
+        else:
+            apply_any_split(
+                data, rules, ws, categorical, node_id, start, pos, end, depth,
+                nodes.ints[node_id, FEATURE], nodes.floats[node_id, THRESHOLD],
+                nodes.ints[node_id, MISSING_LEFT] == 1,
+            )  # fmt: skip
         pending_start[0] = start
         pending_end[0] = pos
         pending_imp[0] = rec_f[node_id, 1]

@@ -13,6 +13,15 @@ import numpy as np
 
 from tree._base import TreeEstimatorBase
 from tree._bundles import BY_CLASS, PER_SAMPLE, UNIT
+from tree._categorical_checks import (
+    categories_to_codes,
+    check_categorical_monotonic,
+    check_codes,
+    fit_categorical,
+    predict_input,
+)
+from tree._categorical_fit import has_categorical_splits
+from tree._categorical_predict import apply_categorical, decision_path_categorical
 from tree._checks import (
     check_classification_y,
     check_hist_options,
@@ -77,8 +86,13 @@ class _BaseDecisionTree(TreeEstimatorBase):
             return tree_dask.fit(self, X, y, sample_weight)
         validate_params(self, self._parameter_constraints)
         name = type(self).__name__
+        X_given = X
+        category_names = {}
+        if self.categorical_features is not None:  # pandas categories -> codes
+            X, category_names = categories_to_codes(X)
         names = feature_names_of(X)
         X32 = check_X(X, name)
+        is_categorical = fit_categorical(self, X_given, X32.shape[1], names, X32)
         n_samples, n_features = X32.shape
         y_enc, n_stats, class_w, target_attrs = self._encode_targets(y, n_samples, name)
         sw = check_sample_weight(sample_weight, n_samples)
@@ -105,6 +119,11 @@ class _BaseDecisionTree(TreeEstimatorBase):
         class_w = np.ones(n_stats) if class_w is None else class_w
 
         check_hist_options(self)
+        monotonic = check_monotonic_cst(
+            self.monotonic_cst, X32, n_stats, self._estimator_type, self.criterion
+        )
+        if is_categorical is not None:
+            check_categorical_monotonic(is_categorical, monotonic)
         tree = grow_tree(
             self,
             X32,
@@ -117,9 +136,8 @@ class _BaseDecisionTree(TreeEstimatorBase):
             min_weight_leaf,
             max_features,
             n_samples,
-            check_monotonic_cst(
-                self.monotonic_cst, X32, n_stats, self._estimator_type, self.criterion
-            ),
+            monotonic,
+            None if is_categorical is None else (is_categorical, self.min_category_samples),
         )
         if self.ccp_alpha > 0.0:
             tree = prune_tree(tree, self.ccp_alpha)
@@ -133,6 +151,11 @@ class _BaseDecisionTree(TreeEstimatorBase):
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
         self.max_features_ = max_features
+        self.is_categorical_ = is_categorical
+        if is_categorical is not None:
+            self.category_names_ = {j: category_names[j] for j in sorted(category_names)}
+        elif hasattr(self, "category_names_"):
+            del self.category_names_
         self.tree_ = tree
         return self
 
@@ -167,17 +190,30 @@ class _BaseDecisionTree(TreeEstimatorBase):
             _PACKED[tree] = packed
         return packed
 
+    def _predict_X(self, X):
+        # X checked as in fit, its pandas categories encoded and its codes checked
+        if getattr(self, "is_categorical_", None) is None:
+            return check_predict_X(self, X, type(self).__name__)
+        X32 = check_predict_X(self, predict_input(self, X), type(self).__name__)
+        check_codes(X32, self.is_categorical_, "in X")
+        return X32
+
     def apply(self, X):
         """Index (in ``tree_``) of the leaf each sample ends up in."""
-        X32 = check_predict_X(self, X, type(self).__name__)
+        X32 = self._predict_X(X)
+        if has_categorical_splits(self.tree_):
+            return apply_categorical(X32, self.tree_)
         return apply_records(X32, self._packed_tree()[0], numba.get_num_threads())
 
     def decision_path(self, X):
         """Sparse CSR indicator (n_samples, node_count) of the nodes each sample goes through."""
         import scipy.sparse
 
-        X32 = check_predict_X(self, X, type(self).__name__)
-        indptr, indices = decision_path_arrays(X32, self.tree_)
+        X32 = self._predict_X(X)
+        if has_categorical_splits(self.tree_):
+            indptr, indices = decision_path_categorical(X32, self.tree_)
+        else:
+            indptr, indices = decision_path_arrays(X32, self.tree_)
         data = np.ones(indices.shape[0], dtype=np.intp)
         return scipy.sparse.csr_matrix(
             (data, indices, indptr), shape=(X32.shape[0], self.tree_.node_count)
@@ -285,6 +321,15 @@ class DecisionTree(_BaseDecisionTree):
         ``splitter="hist"`` only: at most this many bins per feature (2-255), plus one for
         missing values; edges from quantiles of at most 200,000 rows drawn with
         ``random_state``, or between distinct values when a feature has fewer.
+    categorical_features : None, "from_dtype", array-like of bool, int or str, default None
+        The features split natively as categories, ``x in {A, C}`` (see ``tree._categorical``):
+        as in scikit-learn's HistGradientBoosting, the pandas ``category`` columns
+        ("from_dtype"), a boolean mask, integer indices or feature names. Their values are
+        non-negative integer codes (NaN: missing); not with ``splitter="random"`` or
+        ``"hist"``, ``criterion="absolute_error"`` or a monotonic constraint on them.
+    min_category_samples : int, default 1
+        Categories with fewer samples in a node take no part in its split search and go with
+        the child that has more samples (1: every category takes part, CART's exact split).
 
     Notes
     -----
@@ -313,6 +358,9 @@ class DecisionTree(_BaseDecisionTree):
     max_features_ : int
     tree_ : tree._tree.Tree with scikit-learn's array names
     feature_importances_ : ndarray (normalised total impurity decrease per feature)
+    is_categorical_ : ndarray of bool (n_features,), or None without categorical features
+    category_names_ : dict of feature index to its pandas categories (str), when fitted on
+        pandas ``category`` columns
     """
 
     _parameter_constraints = {
@@ -348,6 +396,12 @@ class DecisionTree(_BaseDecisionTree):
             InstanceOf(list, tuple, np.ndarray, label="an array-like of -1, 0 and 1"),
             NoneOk(),
         ],
+        "categorical_features": [
+            Options("from_dtype"),
+            InstanceOf(list, tuple, np.ndarray, label="a mask, indices or feature names"),
+            NoneOk(),
+        ],
+        "min_category_samples": [Interval("int", 1, None, "left")],
     }
 
     def __init__(
@@ -367,6 +421,8 @@ class DecisionTree(_BaseDecisionTree):
         ccp_alpha=0.0,
         monotonic_cst=None,
         max_bins=255,
+        categorical_features=None,
+        min_category_samples=1,
     ):
         self.criterion = criterion
         self.splitter = splitter
@@ -382,6 +438,8 @@ class DecisionTree(_BaseDecisionTree):
         self.ccp_alpha = ccp_alpha
         self.monotonic_cst = monotonic_cst
         self.max_bins = max_bins
+        self.categorical_features = categorical_features
+        self.min_category_samples = min_category_samples
 
     def _encode_targets(self, y, n_samples, name):
         classes, y_enc = check_classification_y(y, n_samples, name)
@@ -480,6 +538,8 @@ class DecisionTreeRegressor(_BaseDecisionTree):
         ccp_alpha=0.0,
         monotonic_cst=None,
         max_bins=255,
+        categorical_features=None,
+        min_category_samples=1,
     ):
         if isinstance(criterion, str) and criterion == "friedman_mse":
             # as scikit-learn 1.9: the two criteria always chose the same splits
@@ -504,6 +564,8 @@ class DecisionTreeRegressor(_BaseDecisionTree):
         self.ccp_alpha = ccp_alpha
         self.monotonic_cst = monotonic_cst
         self.max_bins = max_bins
+        self.categorical_features = categorical_features
+        self.min_category_samples = min_category_samples
 
     def _encode_targets(self, y, n_samples, name):
         return check_regression_y(y, n_samples, name), 2, None, {}

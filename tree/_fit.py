@@ -16,6 +16,7 @@ import numpy as np
 from tree._binning import DEFAULT_SUBSAMPLE, bin_features, fit_bin_edges
 from tree._builder import build_best_first, build_depth_first, new_nodes
 from tree._bundles import UNIT, Criterion, Presorted, Root, Rules, make_workspace
+from tree._categorical_fit import categorical_bundle, keep_bitsets
 from tree._criterion import CRITERIA, ENTROPY, MAE, MSE, xlogx_table
 from tree._grow import ThreadedBuild, splice_subtrees
 from tree._hist import HistData, HistScratch
@@ -45,8 +46,13 @@ def grow_tree(
     max_features,
     n_samples_total,
     monotonic=None,
+    categorical=None,
 ):
-    """Grow the tree of ``estimator``'s parameters on float32 ``X32`` and encoded targets."""
+    """Grow the tree of ``estimator``'s parameters on float32 ``X32`` and encoded targets.
+
+    ``categorical`` is None, or ``(is_categorical, min_category_samples)`` for native
+    categorical splits (``tree._categorical``; the tree then gets ``categorical_node`` and
+    ``categorical_bitsets``)."""
     n, d = X32.shape
     crit = CRITERIA[estimator.criterion]
     seed = build_seed(estimator)
@@ -67,12 +73,17 @@ def grow_tree(
             cols_i, cols_f, node_v, depth = _build_hist(
                 estimator, X32, codes, targets, criterion, rules, seed, n_values
             )
+            node_bitsets = None
         else:
             data = Presorted(*presort(X32, codes, targets, n_threads if use_parallel else 1))
-            cols_i, cols_f, node_v, depth = _build(
-                estimator, data, criterion, rules, seed, n_values, n_threads, use_parallel
-            )
-    return tree_from_columns(d, n_values, cols_i, cols_f, node_v, depth)
+            cols_i, cols_f, node_v, depth, node_bitsets = _build(
+                estimator, data, criterion, rules, seed, n_values, n_threads, use_parallel,
+                categorical, X32,
+            )  # fmt: skip
+    tree = tree_from_columns(d, n_values, cols_i, cols_f, node_v, depth)
+    if node_bitsets is not None:
+        keep_bitsets(tree, categorical[0], *node_bitsets)
+    return tree
 
 
 def build_seed(estimator):
@@ -214,22 +225,30 @@ def _build_hist_depth_first(data, criterion, rules, ws, scratch, seed, n_values)
     return cols_i, cols_f, node_v, max(depth, max(r[2] for r in subtrees))
 
 
-def _build(estimator, data, criterion, rules, seed, n_values, n_threads, use_parallel):
-    """Run the builder that fits the parameters; the tree's columns, values and depth."""
+def _build(
+    estimator, data, criterion, rules, seed, n_values, n_threads, use_parallel, categorical, X32
+):
+    """Run the builder that fits the parameters; the tree's columns, values and depth, and the
+    per-node categorical bitsets (None without categorical features)."""
     d, n = data.order.shape
     absolute_error = True if criterion.code == MAE else None  # None: compiled without it
+    cat = None  # None: compiled without the categorical kernels
+    if categorical is not None:  # a serial build (the threaded one has no categorical kernels)
+        capacity = 2 * (n if estimator.max_leaf_nodes is None else min(estimator.max_leaf_nodes, n))
+        cat = categorical_bundle(categorical, X32, criterion.n_classes, capacity + 1)
+        use_parallel = False
     if estimator.max_leaf_nodes is None and use_parallel:
         # the top levels node by node with the features split between threads, then the
         # subtrees below `defer_below` samples concurrently
         defer_below = max(n // (8 * n_threads), 2_000)
         build = ThreadedBuild(data, criterion, rules, seed, n_values, n_threads)
-        return build.run(defer_below)
+        return (*build.run(defer_below), None)
     ws = make_workspace(n, d, criterion.n_classes, data, seed)
     if estimator.max_leaf_nodes is None:
         nodes = new_nodes(2 * n, n_values)
         root = Root(0, n, 0, np.inf, -np.inf, np.inf)
         node_count, depth = build_depth_first(
-            data, criterion, rules, ws, nodes, root, absolute_error
+            data, criterion, rules, ws, nodes, root, absolute_error, cat
         )
     else:
         nodes = new_nodes(2 * min(int(estimator.max_leaf_nodes), n) + 1, n_values)
@@ -241,6 +260,8 @@ def _build(estimator, data, criterion, rules, seed, n_values, n_threads, use_par
             nodes,
             int(estimator.max_leaf_nodes),
             absolute_error,
+            cat,
         )
     node_v = nodes.values[:node_count].copy()  # not a view keeping the spare rows
-    return nodes.ints[:node_count].T, nodes.floats[:node_count].T, node_v, depth
+    bitsets = None if cat is None else (cat.node_bitsets[:node_count], cat.n_codes)
+    return nodes.ints[:node_count].T, nodes.floats[:node_count].T, node_v, depth, bitsets

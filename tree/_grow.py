@@ -173,7 +173,7 @@ class ThreadedBuild:
             nodes = new_nodes(2 * (root.end - root.start), self.n_values)
             node_count, sub_max_depth = build_depth_first(
                 self.data, self.criterion, self.rules, ws, nodes, root,
-                True if self.criterion.code == MAE else None,
+                True if self.criterion.code == MAE else None, None,
             )  # fmt: skip
             return nodes, node_count, sub_max_depth
 

@@ -206,6 +206,10 @@ def prune_tree(tree, ccp_alpha):
     pruned.n_node_samples = tree.n_node_samples[old].copy()
     pruned.weighted_n_node_samples = tree.weighted_n_node_samples[old].copy()
     pruned.missing_go_to_left = tree.missing_go_to_left[old].copy()
+    if getattr(tree, "categorical_node", None) is not None:  # bitset rows kept, leaves none
+        pruned.categorical_node = np.where(is_leaf, -1, tree.categorical_node[old])
+        pruned.categorical_bitsets = tree.categorical_bitsets
+        pruned.categorical_n_codes = tree.categorical_n_codes
     pruned.node_count = int(k)
     pruned.max_depth = int(new_depth[:k].max())
     return pruned

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from tree._categorical_io import categorical_from_state, categorical_to_state
 from tree._checks import InvalidParameterError, not_fitted_error
 from tree._npz import ModelFileError, check_dtype
 from tree._params import validate_params
@@ -78,6 +79,7 @@ def estimator_to_dict(model):
         else:
             array = getattr(tree_, name)
         tree_state[name] = np.array(np.asarray(array)[:node_count], dtype=dtype, order="C")
+    categorical_to_state(model, tree_, tree_state, fitted)
     return {
         "format_version": FORMAT_VERSION,
         "cartflow_version": __version__,
@@ -194,6 +196,9 @@ def estimator_from_dict(cls, d):
     tree_ = validate_tree_arrays(
         tree_state, n_features_in=n_features_in, n_classes=n_classes, is_classifier=is_classifier
     )
+    is_categorical, category_names = categorical_from_state(
+        tree_state, fitted, tree_, n_features_in
+    )
 
     model = cls(**params)
     constraints = getattr(cls, "_parameter_constraints", None)
@@ -210,6 +215,9 @@ def estimator_from_dict(cls, d):
     if feature_names is not None:
         model.feature_names_in_ = feature_names
     model.max_features_ = max_features
+    model.is_categorical_ = is_categorical
+    if category_names:
+        model.category_names_ = category_names
     model.tree_ = tree_
     return model
 

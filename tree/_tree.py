@@ -54,6 +54,10 @@ class Tree:
         self.n_node_samples = np.empty(0, dtype=np.int64)
         self.weighted_n_node_samples = np.empty(0, dtype=np.float64)
         self.missing_go_to_left = np.empty(0, dtype=np.uint8)
+        # native categorical splits (tree._categorical_fit): None without any
+        self.categorical_node = None
+        self.categorical_bitsets = None
+        self.categorical_n_codes = 0
 
     @property
     def capacity(self):

@@ -18,6 +18,12 @@ import tempfile
 
 import numpy as np
 
+from tree._categorical_text import (
+    categorical_condition,
+    category_set_text,
+    is_categorical_node,
+    resolve_category_names,
+)
 from tree._checks import not_fitted_error
 from tree._tree import TREE_LEAF
 
@@ -143,6 +149,7 @@ def export_text(
     decimals=2,
     max_depth=10,
     spacing=3,
+    category_names=None,
 ):
     """The rules of a fitted tree as indented text (scikit-learn's ``export_text`` format).
 
@@ -162,6 +169,10 @@ def export_text(
         Levels written in full; deeper branches are summarised as "truncated branch".
     spacing : int, default 3
         Width of one indentation step.
+    category_names : dict or sequence, optional
+        Names of a categorical feature's codes: a dict by feature index (or name) of lists, or
+        one list (or None) per feature; default the pandas categories seen in fit. A
+        categorical split reads ``workclass in {Private, Self-emp-inc}``.
 
     Returns
     -------
@@ -174,6 +185,7 @@ def export_text(
     decimals = check_int("decimals", decimals)
     max_depth = check_int("max_depth", max_depth)
     spacing = check_int("spacing", spacing, low=1)
+    category_names = resolve_category_names(model, category_names, feature_names)
     classifier = is_classifier(model)
     if classifier and class_names is None:
         class_names = list(model.classes_)
@@ -197,6 +209,10 @@ def export_text(
         if kind == "right":  # the "greater than" line, written once the left branch is done
             if rules is not None:
                 out.write(f"{indent} {rules[node].condition.text(False, decimals)}\n")
+            elif is_categorical_node(tree_, node):
+                name, _ = _split_text(tree_, node, feature_names, decimals)
+                text = categorical_condition(tree_, node, name, category_names, left=False)
+                out.write(f"{indent} {text}\n")
             else:
                 name, threshold = _split_text(tree_, node, feature_names, decimals)
                 out.write(f"{indent} {name} >  {threshold}\n")
@@ -217,7 +233,10 @@ def export_text(
             stack.append(("node", int(tree_.children_left[node]), depth + 1))
         else:
             name, threshold = _split_text(tree_, node, feature_names, decimals)
-            out.write(f"{indent} {name} <= {threshold}\n")
+            if is_categorical_node(tree_, node):
+                out.write(f"{indent} {categorical_condition(tree_, node, name, category_names)}\n")
+            else:
+                out.write(f"{indent} {name} <= {threshold}\n")
             stack.append(("right", node, depth))
             stack.append(("node", int(tree_.children_left[node]), depth + 1))
     return out.getvalue()
@@ -277,6 +296,7 @@ class NodeStyle:
         precision=3,
         escape=None,
         rules=None,
+        category_names=None,
     ):
         if label not in ("all", "root", "none"):
             raise ValueError(f"label must be 'all', 'root' or 'none', got {label!r}.")
@@ -295,6 +315,7 @@ class NodeStyle:
         self.precision = check_int("precision", precision)
         self.escape = escape or (lambda text: text)
         self.rules = rules
+        self.category_names = resolve_category_names(model, category_names, self.feature_names)
         self.n_classes = int(np.asarray(self.tree.n_classes).reshape(-1)[0])
         self._palette = color_palette(self.n_classes)
         values = self.tree.value[: self.tree.node_count]
@@ -314,6 +335,10 @@ class NodeStyle:
         if self.rules is not None:
             text = self.rules[node].condition.text(True, self.precision)
             return self.escape(text).replace("<=", self.marks[3])
+        if is_categorical_node(self.tree, node):
+            names = self.category_names.get(int(self.tree.feature[node]))
+            members = self.escape(category_set_text(self.tree, node, names))
+            return f"{self.feature_name(node)} in {members}"
         threshold = round(self.tree.threshold[node], self.precision)
         return f"{self.feature_name(node)} {self.marks[3]} {threshold}"
 
@@ -406,6 +431,7 @@ def export_graphviz(
     rotate=False,
     special_characters=False,
     fontname="helvetica",
+    category_names=None,
 ):
     """The tree in Graphviz DOT (scikit-learn's ``export_graphviz`` format).
 
@@ -435,6 +461,8 @@ def export_graphviz(
     leaves_parallel, rotate, special_characters : bool, default False
         Leaves on one rank; left-to-right layout; HTML-style labels.
     fontname : str, default "helvetica"
+    category_names : dict or sequence, optional
+        Names of categorical features' codes, as in ``export_text``.
 
     Returns
     -------
@@ -460,6 +488,7 @@ def export_graphviz(
         precision=precision,
         escape=lambda text: text.replace('"', r"\""),
         rules=rules,
+        category_names=category_names,
     )
     max_depth = check_int("max_depth", max_depth, allow_none=True)
     if not isinstance(fontname, str):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tree._categorical_io import categorical_layouts
 from tree._npz import BoundedNpz, ModelFileError
 
 __all__ = ["ModelFileError", "load", "save"]
@@ -189,6 +190,10 @@ def _expected_layouts(document, model_file):
     for name, dtype in Tree.ARRAY_DTYPES.items():
         shape = (node_count, 1, n_classes[0]) if name == "value" else (node_count,)
         layouts[f"tree/{name}"] = (np.dtype(dtype), shape)
+    try:
+        layouts.update(categorical_layouts(tree_state, node_count))
+    except ValueError as exc:
+        raise ModelFileError(f"{model_file}: {exc}") from exc
     return layouts
 
 

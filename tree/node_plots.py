@@ -18,6 +18,8 @@ import numbers
 
 import numpy as np
 
+from tree._categorical_checks import predict_input
+from tree._categorical_text import categorical_condition, category_text, is_categorical_node
 from tree._tree import TREE_LEAF
 from tree.export import (
     NodeStyle,
@@ -170,6 +172,7 @@ def plot_tree(
     label="all",
     node_ids=False,
     rounded=True,
+    category_names=None,
 ):
     """Draw a fitted tree with matplotlib, one box per node.
 
@@ -200,6 +203,8 @@ def plot_tree(
         Which nodes name their fields.
     rounded : bool, default True
         Rounded boxes.
+    category_names : dict or sequence, optional
+        Names of categorical features' codes, as in ``export_text``.
 
     Returns
     -------
@@ -219,6 +224,7 @@ def plot_tree(
         proportion=proportion,
         precision=precision,
         rules=rules,
+        category_names=category_names,
     )
     max_depth = check_int("max_depth", max_depth, allow_none=True)
     fontsize = _check_fontsize(fontsize)
@@ -352,6 +358,7 @@ def plot_decision_path(
     fontsize=None,
     precision=2,
     filled=True,
+    category_names=None,
 ):
     """Draw the tree with the root-to-leaf path of one sample highlighted.
 
@@ -369,7 +376,7 @@ def plot_decision_path(
         With a pipeline: one raw row as the pipeline takes it (a one-row DataFrame).
     ax : matplotlib Axes, optional
         Where to draw; by default a new figure sized to the tree.
-    feature_names, class_names, max_depth, fontsize, precision, filled
+    feature_names, class_names, max_depth, fontsize, precision, filled, category_names
         As in ``plot_tree``.
 
     Returns
@@ -388,6 +395,7 @@ def plot_decision_path(
         class_names=_default_class_names(model, class_names),
         precision=precision,
         rules=rules,
+        category_names=category_names,
     )
     names = style.feature_names or [f"x[{i}]" for i in range(int(model.n_features_in_))]
     max_depth = check_int("max_depth", max_depth, allow_none=True)
@@ -461,6 +469,8 @@ def _one_sample(model, x):
             if missing:
                 raise ValueError(f"x lacks the model's features {missing}.")
             frame = frame[list(model.feature_names_in_)]
+        if getattr(model, "is_categorical_", None) is not None:  # pandas categories: codes
+            frame = predict_input(model, frame)
         values = frame.to_numpy()
     else:
         values = np.asarray(x)
@@ -528,6 +538,11 @@ def _path_text(style, tree_, node, path, row, names, precision):
         direction = "left" if went_left else "right"
         if np.isnan(value):
             lines.append(f"{names[feature]} = nan (missing) \u2192 {direction}")
+        elif is_categorical_node(tree_, node):  # e.g. workclass = Private in {...} -> left
+            cats = style.category_names.get(feature)
+            test = categorical_condition(tree_, node, "", style.category_names, went_left)
+            shown = category_text(value, cats)
+            lines.append(f"{names[feature]} = {shown}{test} \u2192 {direction}")
         else:
             shown_value, threshold = _test_numbers(
                 value, tree_.threshold[node], went_left, precision

@@ -179,6 +179,7 @@ SCHEMA = {
             "scaler": Choice("minmax", "standard", "none"),
             "categorical_imputer": Choice("most_frequent", "constant"),
             "handle_unknown": Choice("ignore", "error", "infrequent_if_exist"),
+            "encoding": Choice("onehot", "native"),
         },
         "tree": {
             "criterion": Choice("gini", "entropy", "log_loss"),

@@ -7,13 +7,26 @@ Pipeline([
     ])),
     ("classifier", DecisionTree(**model.tree, random_state=main.random_seed)),
 ])
+
+With ``model.pipeline.encoding: native`` the categorical columns are ordinal-encoded instead
+(category codes; a category unseen in training becomes ``UNSEEN_CODE``, above every known one)
+and the tree splits them natively (``categorical_features``: their columns of the
+preprocessed matrix), so ``workclass in {Private, Self-emp-inc}`` is one node.
 """
+
+UNSEEN_CODE = 2**24 - 1  # the tree sends a code above its training codes to the larger child
 
 
 def build_pipeline(config):
     """An unfitted :class:`pipeline.Pipeline` ending in our :class:`tree.DecisionTree`."""
     from pipeline import ColumnTransformer, Pipeline
-    from pipeline.preprocessing import MinMaxScaler, OneHotEncoder, SimpleImputer, StandardScaler
+    from pipeline.preprocessing import (
+        MinMaxScaler,
+        OneHotEncoder,
+        OrdinalEncoder,
+        SimpleImputer,
+        StandardScaler,
+    )
     from tree import DecisionTree
 
     model = config["model"]
@@ -32,12 +45,19 @@ def build_pipeline(config):
             if options["categorical_imputer"] == "constant"
             else SimpleImputer(strategy="most_frequent")
         )
-        categorical = Pipeline(
-            [
-                ("impute", imputer),
-                ("encode", OneHotEncoder(handle_unknown=options["handle_unknown"])),
-            ]
-        )
+        native = options.get("encoding", "onehot") == "native"
+        if native:
+            encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=UNSEEN_CODE)
+        else:
+            encoder = OneHotEncoder(handle_unknown=options["handle_unknown"])
+        categorical = Pipeline([("impute", imputer), ("encode", encoder)])
         transformers.append(("categorical", categorical, model["categorical_features"]))
-    classifier = DecisionTree(**model["tree"], random_state=config["main"]["random_seed"])
+    tree_options = dict(model["tree"])
+    if model["categorical_features"] and options.get("encoding", "onehot") == "native":
+        # the ColumnTransformer puts the numeric columns first, then the categorical ones
+        first = len(model["numeric_features"])
+        tree_options["categorical_features"] = list(
+            range(first, first + len(model["categorical_features"]))
+        )
+    classifier = DecisionTree(**tree_options, random_state=config["main"]["random_seed"])
     return Pipeline([("preprocess", ColumnTransformer(transformers)), ("classifier", classifier)])
