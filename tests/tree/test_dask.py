@@ -99,9 +99,12 @@ def test_on_a_local_cluster():
     rng, X, signal = _data(4, n=2_000)
     y = (signal > 0.2).astype(int)
     local = DecisionTree(splitter="hist", max_depth=5).fit(X, y)
-    with distributed_pkg.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-    ) as cluster, distributed_pkg.Client(cluster):
+    with (
+        distributed_pkg.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed_pkg.Client(cluster),
+    ):
         distributed = DecisionTree(splitter="hist", max_depth=5).fit(
             da.from_array(X, chunks=500), da.from_array(y, chunks=500)
         )
