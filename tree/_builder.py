@@ -107,6 +107,15 @@ def children_bounds(rules, feature, lower, upper, middle):
 
 
 @borrowing_kernel
+def undo_split(nodes, node_id):
+    """Node ``node_id`` is a leaf after all: a best-first split found but not made."""
+    nodes.ints[node_id, LEFT] = TREE_LEAF
+    nodes.ints[node_id, RIGHT] = TREE_LEAF
+    nodes.ints[node_id, FEATURE] = TREE_UNDEFINED
+    nodes.floats[node_id, THRESHOLD] = TREE_UNDEFINED
+
+
+@borrowing_kernel
 def store_split(nodes, node_id, feature, threshold, missing_flag):
     nodes.ints[node_id, FEATURE] = feature
     nodes.ints[node_id, MISSING_LEFT] = missing_flag
@@ -408,10 +417,7 @@ def build_best_first(
         max_depth_seen = max(max_depth_seen, depth)
         n_pending = 0
         if rec_i[node_id, 4] == 1 or max_split_nodes <= 0:
-            nodes.ints[node_id, LEFT] = TREE_LEAF  # a split found but not made: a leaf
-            nodes.ints[node_id, RIGHT] = TREE_LEAF
-            nodes.ints[node_id, FEATURE] = TREE_UNDEFINED
-            nodes.floats[node_id, THRESHOLD] = TREE_UNDEFINED
+            undo_split(nodes, node_id)
             continue
         max_split_nodes -= 1
         start = rec_i[node_id, 0]

@@ -11,8 +11,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from tree._builder import _heap_pop, _heap_push, is_leaf_node, store_node, store_split
-from tree._bundles import FEATURE, LEFT, RIGHT, THRESHOLD
+from tree._builder import _heap_pop, _heap_push, is_leaf_node, store_node, store_split, undo_split
+from tree._bundles import FEATURE, LEFT, RIGHT
 from tree._criterion import EPSILON, node_impurity
 from tree._grow import DEFERRED
 from tree._hist import (
@@ -27,7 +27,6 @@ from tree._hist import (
     subtract_histograms,
 )
 from tree._jit import borrowing_entry, kernel
-from tree._tree import TREE_LEAF, TREE_UNDEFINED
 
 Pool = namedtuple("Pool", ["values", "occupied", "n_occupied"])  # Histograms of every slot
 
@@ -113,6 +112,28 @@ def split_bin_node(data, criterion, rules, ws, hist, start, end, depth, impurity
 
 
 @kernel
+def children_histograms(data, criterion, scratch, pool, free, n_free, slot, start, pos, end):
+    """The children's histograms after the node in ``slot`` split at ``pos``: the smaller
+    child's summed into a free slot, the node's own becoming the larger child's by subtraction.
+
+    Returns ``(pool, free, n_free, left_slot, right_slot)`` (the pool grows when full).
+    """
+    if n_free == 0:
+        pool, free, n_free = _grown(pool, free, n_free)
+    n_free -= 1
+    new_slot = free[n_free]
+    left_smaller = pos - start <= end - pos
+    if left_smaller:
+        fill_histograms(data, criterion, scratch, start, pos, slot_of(pool, new_slot))
+    else:
+        fill_histograms(data, criterion, scratch, pos, end, slot_of(pool, new_slot))
+    subtract_histograms(data, slot_of(pool, slot), slot_of(pool, new_slot))
+    if left_smaller:
+        return pool, free, n_free, new_slot, slot
+    return pool, free, n_free, slot, new_slot
+
+
+@kernel
 def copy_histograms(source, target):
     """``target`` becomes a copy of the ``Histograms`` ``source``."""
     target.values[:] = source.values
@@ -191,23 +212,16 @@ def build_hist_depth_first(
             continue
         store_split(nodes, node_id, feature, threshold, missing_flag)
         pos = partition_samples(data, scratch, start, end, feature, b, missing_left)
-        if n_free == 0:
-            pool, free, n_free = _grown(pool, free, n_free)
-        n_free -= 1
-        new_slot = free[n_free]
-        left_smaller = pos - start <= end - pos
-        if left_smaller:
-            fill_histograms(data, criterion, scratch, start, pos, slot_of(pool, new_slot))
-        else:
-            fill_histograms(data, criterion, scratch, pos, end, slot_of(pool, new_slot))
-        subtract_histograms(data, slot_of(pool, slot), slot_of(pool, new_slot))
+        pool, free, n_free, left_slot, right_slot = children_histograms(
+            data, criterion, scratch, pool, free, n_free, slot, start, pos, end
+        )
         # right first, so that the left child is popped (and numbered) first
         st_i[top, 0] = pos
         st_i[top, 1] = end
         st_i[top, 2] = depth + 1
         st_i[top, 3] = node_id
         st_i[top, 4] = 0
-        st_i[top, 5] = slot if left_smaller else new_slot
+        st_i[top, 5] = right_slot
         st_f[top] = imp_right
         top += 1
         st_i[top, 0] = start
@@ -215,7 +229,7 @@ def build_hist_depth_first(
         st_i[top, 2] = depth + 1
         st_i[top, 3] = node_id
         st_i[top, 4] = 1
-        st_i[top, 5] = new_slot if left_smaller else slot
+        st_i[top, 5] = left_slot
         st_f[top] = imp_left
         top += 1
     d = data.codes.shape[0]
@@ -308,10 +322,7 @@ def build_hist_best_first(data, criterion, rules, ws, scratch, nodes, max_leaf_n
         max_depth_seen = max(max_depth_seen, depth)
         n_pending = 0
         if slot < 0 or max_split_nodes <= 0:
-            nodes.ints[node_id, LEFT] = TREE_LEAF  # a split found but not made: a leaf
-            nodes.ints[node_id, RIGHT] = TREE_LEAF
-            nodes.ints[node_id, FEATURE] = TREE_UNDEFINED
-            nodes.floats[node_id, THRESHOLD] = TREE_UNDEFINED
+            undo_split(nodes, node_id)
             if slot >= 0:
                 free[n_free] = slot
                 n_free += 1
@@ -322,20 +333,13 @@ def build_hist_best_first(data, criterion, rules, ws, scratch, nodes, max_leaf_n
             data, scratch, start, end, nodes.ints[node_id, FEATURE], rec_i[node_id, 4],
             rec_i[node_id, 5] == 1,
         )  # fmt: skip
-        if n_free == 0:
-            pool, free, n_free = _grown(pool, free, n_free)
-        n_free -= 1
-        new_slot = free[n_free]
-        left_smaller = pos - start <= end - pos
-        if left_smaller:
-            fill_histograms(data, criterion, scratch, start, pos, slot_of(pool, new_slot))
-        else:
-            fill_histograms(data, criterion, scratch, pos, end, slot_of(pool, new_slot))
-        subtract_histograms(data, slot_of(pool, slot), slot_of(pool, new_slot))
+        pool, free, n_free, left_slot, right_slot = children_histograms(
+            data, criterion, scratch, pool, free, n_free, slot, start, pos, end
+        )
         starts[0], ends[0], impurities[0] = start, pos, rec_f[node_id, 1]
         starts[1], ends[1], impurities[1] = pos, end, rec_f[node_id, 2]
-        slots[0] = new_slot if left_smaller else slot
-        slots[1] = slot if left_smaller else new_slot
+        slots[0] = left_slot
+        slots[1] = right_slot
         n_pending = 2
         parent = node_id
         child_depth = depth + 1
