@@ -2,7 +2,10 @@
 
 Each notebook is written as a plain Python file in ``notebooks/src/`` in the "percent" format
 that Jupytext and most editors understand: ``# %%`` starts a code cell and ``# %% [markdown]`` a
-markdown cell whose lines all start with ``#``. Editing the source and running
+markdown cell whose lines all start with ``#``. ``# %% [solution]`` starts the solution of an
+exercise: a code cell tagged ``solution`` whose source is collapsed when the notebook opens, so a
+student tries first and expands it after; the test suite executes it like any other cell, and
+every solution checks itself with ``assert``. Editing the source and running
 
     python notebooks/_build.py            # writes notebooks/NN_name.ipynb, without outputs
     python notebooks/_build.py --check    # exits 1 when a committed notebook is out of date
@@ -23,7 +26,8 @@ import nbformat
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent
 SOURCE_DIR = NOTEBOOK_DIR / "src"
-CELL_MARKER = re.compile(r"^# %%(?P<kind> \[markdown\])?\s*$")
+CELL_MARKER = re.compile(r"^# %%(?: \[(?P<kind>markdown|solution)\])?\s*$")
+SOLUTION_METADATA = {"tags": ["solution"], "jupyter": {"source_hidden": True}}
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 LANGUAGE_INFO = {"name": "python", "pygments_lexer": "ipython3"}
@@ -40,7 +44,7 @@ def split_cells(text):
     Returns
     -------
     list of tuple
-        ``("code" | "markdown", cell_source)`` in order; empty cells are dropped.
+        ``("code" | "markdown" | "solution", cell_source)`` in order; empty cells are dropped.
     """
     cells = []
     kind, lines = None, []
@@ -49,7 +53,7 @@ def split_cells(text):
         if match:
             if kind is not None:
                 cells.append((kind, lines))
-            kind = "markdown" if match.group("kind") else "code"
+            kind = match.group("kind") or "code"
             lines = []
         elif kind is not None:
             lines.append(line)
@@ -86,12 +90,25 @@ def build_notebook(source_path):
     for index, (kind, source) in enumerate(split_cells(source_path.read_text(encoding="utf-8"))):
         if kind == "markdown":
             cell = nbformat.v4.new_markdown_cell(source)
+        elif kind == "solution":
+            cell = nbformat.v4.new_code_cell(source, metadata=_solution_metadata())
         else:
             cell = nbformat.v4.new_code_cell(source)
         cell.id = f"nb{prefix}-{index:03d}"
         nb.cells.append(cell)
     nbformat.validate(nb)
     return nb
+
+
+def _solution_metadata():
+    return {"tags": list(SOLUTION_METADATA["tags"]), "jupyter": dict(SOLUTION_METADATA["jupyter"])}
+
+
+def is_solution(cell):
+    """Whether a notebook cell is an exercise's solution (tagged ``solution``)."""
+    return cell.get("cell_type") == "code" and "solution" in cell.get("metadata", {}).get(
+        "tags", []
+    )
 
 
 def render(source_path):
