@@ -160,7 +160,7 @@ def _build_hist(estimator, X32, codes, targets, criterion, rules, seed, n_values
         X32, max_bins, DEFAULT_SUBSAMPLE, np.random.RandomState(int(seed[1]))
     )
     data = HistData(
-        codes=bin_features(X32, edges, n_edges, max_bins),
+        codes=bin_features(X32, edges, n_edges, max_bins, numba.get_num_threads()),
         samples=np.arange(n, dtype=np.int32),
         labels=np.zeros(0, dtype=np.uint8) if codes is None else codes,
         targets=np.zeros(0) if targets is None else targets,
