@@ -46,19 +46,28 @@ def feature_edges(column, max_bins):
     return midpoints(distinct)[positions - 1]
 
 
-def fit_bin_edges(X32, max_bins, subsample, rng):
+def fit_bin_edges(X32, max_bins, subsample, rng, n_threads=1):
     """Per feature, its bin edges from at most ``subsample`` rows of ``X32`` drawn with
-    ``rng``: ``(edges (n_features, max_bins - 1) float64 padded with inf, n_edges int64)``."""
+    ``rng``: ``(edges (n_features, max_bins - 1) float64 padded with inf, n_edges int64)``,
+    features on ``n_threads`` threads."""
     n, d = X32.shape
     if subsample is not None and n > subsample:
         rows = np.sort(rng.choice(n, size=subsample, replace=False))
         X32 = X32[rows]
     edges = np.full((d, max(max_bins - 1, 1)), np.inf)
     n_edges = np.zeros(d, dtype=np.int64)
-    for f in range(d):
+
+    def fit_feature(f):
         e = feature_edges(X32[:, f], max_bins)
         edges[f, : e.size] = e
         n_edges[f] = e.size
+
+    if n_threads > 1 and d > 1:
+        with ThreadPoolExecutor(max_workers=n_threads) as pool:  # numpy sorts without the GIL
+            list(pool.map(fit_feature, range(d)))
+    else:
+        for f in range(d):
+            fit_feature(f)
     return edges, n_edges
 
 
