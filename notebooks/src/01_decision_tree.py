@@ -17,7 +17,7 @@
 #    categories finds the best set, and what that saves over one-hot columns.
 # 7. That our tree finds the same splits as scikit-learn's, and how long each takes.
 #
-# Each main section ends with an **exercise**; its solution is the collapsed cell after it
+# Most main sections end with an **exercise**; its solution is the collapsed cell after it
 # (try first, then expand it). All the work is done with this project's code (`tree`,
 # `metrics`, `pipeline`); scikit-learn appears once, at the end, only to check us.
 #
@@ -339,7 +339,7 @@ assert stump2.tree_.threshold[0] == 31.5 and np.all(stump2.tree_.value[1:, 0, 0]
 # * `gini` is the node's impurity; `samples` is the number of training samples that reach it;
 # * `value` holds the **counts** of each class among those samples, `[<=50K, >50K]` (the root
 #   holds all 3,000 people); the fitted `tree_.value` stores the same as *shares* of the node, as
-#   in scikit-learn ≥ 1.4, and the diagram multiplies them by the node's sample count;
+#   recent scikit-learn does, and the diagram multiplies them by the node's sample count;
 # * `class` is the majority class, the prediction of a leaf;
 # * the **colour** is that class (orange for ≤50K, blue for >50K) and its **intensity the
 #   purity**: white is a 50/50 node, a saturated colour a pure one.

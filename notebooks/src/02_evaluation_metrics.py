@@ -15,8 +15,8 @@
 #    decision theory gives for a cost matrix.
 # 7. How much a metric moves from one sample to another: the cross-validated spread.
 #
-# Every number comes from this project's `metrics`, `tree` and `pipeline` packages. Each main
-# section ends with an **exercise**; its solution is the collapsed cell after it.
+# Every number comes from this project's `metrics`, `tree` and `pipeline` packages. Most main
+# sections end with an **exercise**; its solution is the collapsed cell after it.
 
 # %%
 import matplotlib.pyplot as plt
