@@ -47,18 +47,21 @@ def feature_edges(column, max_bins):
 
 
 def fit_bin_edges(X32, max_bins, subsample, rng, n_threads=1):
-    """Per feature, its bin edges from at most ``subsample`` rows of ``X32`` drawn with
+    """Per feature, its bin edges from at most ``subsample`` rows of ``X32`` (float32 values,
+    any numeric dtype) drawn with
     ``rng``: ``(edges (n_features, max_bins - 1) float64 padded with inf, n_edges int64)``,
     features on ``n_threads`` threads."""
     n, d = X32.shape
+    rows = slice(None)
     if subsample is not None and n > subsample:
         rows = np.sort(rng.choice(n, size=subsample, replace=False))
-        X32 = X32[rows]
     edges = np.full((d, max(max_bins - 1, 1)), np.inf)
     n_edges = np.zeros(d, dtype=np.int64)
 
     def fit_feature(f):
-        e = feature_edges(X32[:, f], max_bins)
+        with np.errstate(over="ignore"):  # checked already (tree._checks.check_X)
+            column = X32[rows, f].astype(np.float32)
+        e = feature_edges(column, max_bins)
         edges[f, : e.size] = e
         n_edges[f] = e.size
 
@@ -113,7 +116,7 @@ def bin_rows(X32, padded_edges, missing_bin, codes, start, end):
     d = X32.shape[1]
     for i in range(start, end):
         for f in range(d):
-            x = np.float64(X32[i, f])
+            x = np.float64(np.float32(X32[i, f]))  # X32's values as float32, any dtype
             if np.isnan(x):
                 codes[f, i] = missing_bin
                 continue

@@ -70,6 +70,9 @@ def feature_names_of(X):
     return None
 
 
+CHECK_BLOCK_ROWS = 65_536
+
+
 def _dataframe_to_array(X, name):
     bad = []
     for col, dtype in zip(X.columns, X.dtypes):
@@ -85,11 +88,14 @@ def _dataframe_to_array(X, name):
     return X.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def check_X(X, name, min_samples=1, allow_nan=True):
+def check_X(X, name, min_samples=1, allow_nan=True, copy_to_float32=True):
     """Return X as a C-contiguous float32 array of shape (n_samples, n_features).
 
     Raises TypeError for sparse input, ValueError for wrong dimensions, empty data, non-numeric,
     complex or infinite values (and NaN unless ``allow_nan``: missing values are supported).
+    With ``copy_to_float32=False`` the checked array keeps its float or integer dtype and
+    layout (no copy of a numeric array): its values are still checked as float32 values, for a
+    caller that converts them one at a time (``splitter="hist"``'s binning).
     """
     if X is None:
         raise ValueError(f"{name} got X=None; pass a 2-D array of shape (n_samples, n_features).")
@@ -143,6 +149,10 @@ def check_X(X, name, min_samples=1, allow_nan=True):
             f"Found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is "
             f"required by {name}."
         )
+    if not copy_to_float32:
+        for start in range(0, n_samples, CHECK_BLOCK_ROWS):  # a block at a time: no big temporary
+            _check_float32_values(arr[start : start + CHECK_BLOCK_ROWS], name, allow_nan)
+        return arr
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         if np.isinf(arr).any():
             raise ValueError(
@@ -162,6 +172,24 @@ def check_X(X, name, min_samples=1, allow_nan=True):
             "clip such values."
         )
     return out
+
+
+def _check_float32_values(block, name, allow_nan):
+    """The checks of ``check_X`` on a block of rows, without keeping its float32 copy."""
+    with np.errstate(over="ignore"):
+        as_float32 = block.astype(np.float32)
+    if np.isfinite(as_float32).all():
+        return
+    if np.isinf(as_float32).any():
+        raise ValueError(
+            "Input X contains infinity or a value too large for dtype('float32'). Replace or "
+            "clip such values."
+        )
+    if not allow_nan:
+        raise ValueError(
+            f"Input X contains NaN. {name} does not accept missing values here; impute "
+            "them first (for example with pipeline.preprocessing.SimpleImputer)."
+        )
 
 
 def _single_output_y(y, n_samples, name, task, what):

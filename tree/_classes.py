@@ -91,10 +91,13 @@ class _BaseDecisionTree(TreeEstimatorBase):
         if self.categorical_features is not None:  # pandas categories -> codes
             X, category_names = categories_to_codes(X)
         names = feature_names_of(X)
-        X32 = check_X(X, name)
+        # the histogram splitter bins X's values one at a time: no float32 copy of X
+        X32 = check_X(X, name, copy_to_float32=self.splitter != "hist")
         is_categorical = fit_categorical(self, X_given, X32.shape[1], names, X32)
         n_samples, n_features = X32.shape
         y_enc, n_stats, class_w, target_attrs = self._encode_targets(y, n_samples, name)
+        if y_enc.dtype.kind == "i" and n_stats <= 256:  # class codes: one byte each is enough
+            y_enc = y_enc.astype(np.uint8)
         sw = check_sample_weight(sample_weight, n_samples)
         max_features = self._resolve_max_features(n_features)
 

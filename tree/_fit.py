@@ -64,7 +64,8 @@ def grow_tree(
     if regression:  # the kernels carry y itself beside each feature
         codes, targets = None, np.ascontiguousarray(y_enc, dtype=np.float64)
     else:
-        codes, targets = y_enc.astype(np.uint8 if n_classes <= 256 else np.int32), None
+        codes = y_enc.astype(np.uint8 if n_classes <= 256 else np.int32, copy=False)
+        targets = None
     with compile_notice(build_depth_first, build_best_first, build_hist_depth_first):
         criterion = make_criterion(estimator, n, n_classes, wmode, class_w, weights, w_total)
         rules = stopping_rules(
@@ -170,7 +171,8 @@ def _build_hist(estimator, X32, codes, targets, criterion, rules, seed, n_values
         n_edges=n_edges,
         missing_bin=int(max_bins),
     )
-    scratch = HistScratch(weights=np.empty(n), buffer=np.empty(n, dtype=np.int32))
+    n_weights = 0 if criterion.weight_mode == UNIT else n
+    scratch = HistScratch(weights=np.empty(n_weights), buffer=np.empty(n, dtype=np.int32))
     ws = make_workspace(0, d, criterion.n_classes, _NO_LABELS, seed)
     if estimator.max_leaf_nodes is None:
         return _build_hist_depth_first(data, criterion, rules, ws, scratch, seed, n_values)

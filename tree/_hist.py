@@ -58,7 +58,7 @@ Histograms = namedtuple(
 HistScratch = namedtuple(
     "HistScratch",
     [
-        "weights",  # float64 (n_samples,): the node's sample weights, in node order
+        "weights",  # float64 (n_samples,): the node's sample weights in node order (none: unit)
         "buffer",  # int32 (n_samples,): the right child's samples while partitioning
     ],
 )
@@ -124,6 +124,8 @@ def fill_histograms(data, criterion, scratch, start, end, hist):
 @borrowing_entry
 def gather_weights(data, criterion, scratch, start, end):
     """The weights of the samples ``[start, end)``, in node order, into ``scratch.weights``."""
+    if criterion.weight_mode == UNIT:
+        return  # no weights to gather (scratch.weights may have no entries)
     samples = data.samples
     for p in range(start, end):
         scratch.weights[p] = sample_weight_of(criterion, data, samples[p])
@@ -138,26 +140,48 @@ def fill_features(data, criterion, scratch, start, end, hist, f_lo, f_hi):
     weights = scratch.weights
     regression = criterion.code == MSE
     listing = end - start < SORT_OCCUPIED_BELOW
+    unit = criterion.weight_mode == UNIT
     for f in range(f_lo, f_hi):
         codes_f = data.codes[f]
         hist_f = hist.values[f]
         clear_bins(data, hist, f)
-        for p in range(start, end):
-            i = samples[p]
-            b = np.int64(codes_f[i])
-            w = weights[p]
-            if listing and hist_f[b, COUNT] == 0.0 and b != data.missing_bin:
-                hist.occupied[f, hist.n_occupied[f]] = b
-                hist.n_occupied[f] += 1
-            hist_f[b, COUNT] += 1.0
-            hist_f[b, WEIGHT] += w
-            if regression:
-                y = data.targets[i]
-                hist_f[b, STATS] += w * y
-                hist_f[b, STATS + 1] += w * y * y
-            else:
-                hist_f[b, STATS + np.int64(data.labels[i])] += w
+        # one loop per case, so that the inner loop tests nothing
+        if listing:
+            for p in range(start, end):
+                b = np.int64(codes_f[samples[p]])
+                if hist_f[b, COUNT] == 0.0 and b != data.missing_bin:
+                    hist.occupied[f, hist.n_occupied[f]] = b
+                    hist.n_occupied[f] += 1
+                add_sample(data, hist_f, b, samples[p], 1.0 if unit else weights[p], regression)
+        elif regression:
+            for p in range(start, end):
+                b = np.int64(codes_f[samples[p]])
+                add_sample(data, hist_f, b, samples[p], 1.0 if unit else weights[p], True)
+        elif unit:
+            for p in range(start, end):
+                i = samples[p]
+                b = np.int64(codes_f[i])
+                hist_f[b, COUNT] += 1.0
+                hist_f[b, WEIGHT] += 1.0
+                hist_f[b, STATS + np.int64(data.labels[i])] += 1.0
+        else:
+            for p in range(start, end):
+                b = np.int64(codes_f[samples[p]])
+                add_sample(data, hist_f, b, samples[p], weights[p], False)
         list_occupied(data, hist, f, end - start)
+
+
+@borrowing_kernel
+def add_sample(data, hist_f, b, i, w, regression):
+    """Add sample ``i`` of weight ``w`` to bin ``b`` of a feature's histogram ``hist_f``."""
+    hist_f[b, COUNT] += 1.0
+    hist_f[b, WEIGHT] += w
+    if regression:
+        y = data.targets[i]
+        hist_f[b, STATS] += w * y
+        hist_f[b, STATS + 1] += w * y * y
+    else:
+        hist_f[b, STATS + np.int64(data.labels[i])] += w
 
 
 @borrowing_entry
@@ -410,13 +434,12 @@ def partition_samples(data, scratch, start, end, f, b, missing_left):
     for p in range(start, end):
         i = samples[p]
         code = np.int64(codes_f[i])
-        goes_left = missing_left if code == data.missing_bin else code <= b
-        if goes_left:
-            samples[left] = i
-            left += 1
-        else:
-            buffer[n_right] = i
-            n_right += 1
+        goes_left = np.int64(missing_left if code == data.missing_bin else code <= b)
+        # both written, one kept: no branch to mispredict on a random split
+        samples[left] = i
+        buffer[n_right] = i
+        left += goes_left
+        n_right += 1 - goes_left
     for k in range(n_right):
         samples[left + k] = buffer[k]
     return left

@@ -14,7 +14,7 @@ import numpy as np
 
 from tree._builder import new_nodes
 from tree._bundles import Root
-from tree._grow import DEFERRED, splice_subtrees
+from tree._grow import DEFERRED, compact, splice_subtrees
 from tree._hist import (
     STATS,
     Histograms,
@@ -125,7 +125,7 @@ class HistThreadedBuild:
                 self.data, self.criterion, self.rules, self.make_workspace(),
                 self.make_scratch(root.end - root.start), nodes, root, hist,
             )  # fmt: skip
-            return nodes, count, sub_max_depth
+            return compact(nodes, count), count, sub_max_depth
 
         # largest first, so that the threads end together
         order = sorted(

@@ -221,3 +221,30 @@ def test_the_same_tree_on_one_thread_and_on_every_thread(estimator):
     threaded = estimator(**params).fit(X, y, sample_weight=weights)
     for name in (*STRUCTURE, "threshold", "value", "impurity", "weighted_n_node_samples"):
         np.testing.assert_array_equal(getattr(serial.tree_, name), getattr(threaded.tree_, name))
+
+
+def test_hist_bins_any_numeric_input_as_its_float32_values_without_a_copy():
+    rng = np.random.RandomState(8)
+    X = rng.randn(4_000, 5) * 1e3
+    X[rng.rand(*X.shape) < 0.02] = np.nan
+    y = (np.nan_to_num(X[:, 0]) + rng.randn(4_000) * 300 > 0).astype(int)
+    reference = DecisionTree(splitter="hist", max_depth=6, max_bins=64).fit(X.astype(np.float32), y)
+    for given in (X, np.asfortranarray(X), X[:, ::1].copy(order="F")):
+        tree = DecisionTree(splitter="hist", max_depth=6, max_bins=64).fit(given, y)
+        _assert_same_tree(reference, tree, X.astype(np.float32))
+    integers = rng.randint(-50, 50, size=(4_000, 3))
+    as_float = DecisionTree(splitter="hist", max_depth=5).fit(integers.astype(np.float32), y)
+    _assert_same_tree(
+        as_float, DecisionTree(splitter="hist", max_depth=5).fit(integers, y), integers
+    )
+
+
+@pytest.mark.parametrize("splitter", ["best", "hist"])
+def test_values_too_large_for_float32_are_refused_by_every_splitter(splitter):
+    X = np.ones((200_000, 2))
+    X[150_000, 1] = 1e39  # finite in float64, inf in float32, beyond the first checked block
+    with pytest.raises(ValueError, match="too large for dtype"):
+        DecisionTree(splitter=splitter).fit(X, np.arange(200_000) % 2)
+    X[150_000, 1] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        DecisionTree(splitter=splitter).fit(X, np.arange(200_000) % 2)
