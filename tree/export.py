@@ -377,8 +377,10 @@ class NodeStyle:
             return ", ".join(repr(float(v)) for v in np.around(value, self.precision))
         if not self.proportion:
             value = value * self.tree.weighted_n_node_samples[node]
-        if not self.proportion and np.all(np.mod(value, 1) == 0):
-            items = [str(int(v)) for v in value]
+        whole = np.round(value)
+        # counts are stored as shares: share x samples may miss the integer by a rounding error
+        if not self.proportion and np.all(np.abs(value - whole) <= 1e-9 * np.maximum(1, whole)):
+            items = [str(int(v)) for v in whole]
         else:
             items = [repr(float(v)) for v in np.around(value, self.precision)]
         return _wrap_like_numpy(items, newline)

@@ -226,3 +226,14 @@ def test_a_regressor_fitted_by_our_fit_exports_like_scikit_learn():
         np.testing.assert_array_equal(getattr(ours.tree_, name), getattr(reference.tree_, name))
     assert export_text(ours) == sk.export_text(reference)
     assert export_graphviz(ours, filled=True) == sk.export_graphviz(reference, filled=True)
+
+
+def test_counts_print_as_integers_when_shares_times_samples_miss_by_rounding():
+    # one sample of class 1 and 48 of class 0: 48/49 * 49 is not exactly 48 in floating point
+    X = np.arange(49.0).reshape(-1, 1)
+    y = np.r_[np.zeros(48, dtype=int), 1]
+    model = tree.DecisionTree(max_depth=1).fit(X, y)
+    value = model.tree_.value[0, 0] * model.tree_.weighted_n_node_samples[0]
+    assert np.any(np.mod(value, 1) != 0)  # the rounding error this test is about
+    assert "value = [48, 1]" in export_graphviz(model, label="all").replace("\\n", "\n")
+    assert "48.0" not in export_graphviz(model)
