@@ -36,7 +36,7 @@ import numpy as np
 
 from tree._criterion import MSE, children_impurity, impurity_improvement, proxy_improvement
 from tree._features import prepare_candidates
-from tree._jit import borrowing_kernel
+from tree._jit import borrowing_entry, borrowing_kernel
 from tree._node import best_candidate, finish_split
 from tree._partition import apply_split, children_are_leaves, partition
 from tree._scan import search
@@ -472,8 +472,19 @@ def find_split_categorical(data, criterion, rules, ws, cat, start, end, w_node, 
     ``tree._scan.search``, each categorical one by ``best_partition``; a categorical winner's
     bitset into ``cat.chosen`` (its threshold is ``TREE_UNDEFINED``, -2)."""
     m = prepare_candidates(data, rules, ws, start, end)
+    search_categorical(data, criterion, rules, ws, cat, start, end, w_node, 0, m)
+    return finish_split_categorical(
+        data, criterion, rules, ws, cat, m, start, end, w_node, impurity
+    )
+
+
+@borrowing_entry
+def search_categorical(data, criterion, rules, ws, cat, start, end, w_node, lo, hi):
+    """Scan the candidates ``lo`` to ``hi`` of the node (``tree._scan.search`` for a numeric
+    one, ``best_partition`` for a categorical one) into ``ws``'s per-candidate rows. Threads
+    scanning disjoint ranges need a ``cat`` each (its group arrays are the scan's scratch)."""
     totals = ws.totals
-    for j in range(m):
+    for j in range(lo, hi):
         f = ws.features[j]
         if not cat.is_categorical[f]:
             search(data, criterion, rules, ws, start, end, w_node, j, j + 1)
@@ -484,6 +495,13 @@ def find_split_categorical(data, criterion, rules, ws, cat, start, end, w_node, 
             ws.best_pos[j] = start if found else -1
             ws.proxy_num[j] = num
             ws.proxy_den[j] = den
+
+
+@borrowing_entry
+def finish_split_categorical(data, criterion, rules, ws, cat, m, start, end, w_node, impurity):
+    """The node's split from its ``m`` scanned candidates, as ``tree._node.finish_split``
+    returns it; a categorical winner is searched again to leave its bitset in ``cat.chosen``."""
+    totals = ws.totals
     best = best_candidate(ws, m)
     if best < 0 or not cat.is_categorical[ws.features[best]]:
         return finish_split(data, criterion, rules, ws, m, start, end, w_node, impurity)
@@ -513,7 +531,7 @@ def store_categorical(cat, node_id, feature):
             cat.node_bitsets[node_id, w] = cat.chosen[w]
 
 
-@borrowing_kernel
+@borrowing_entry
 def mark_left_categorical(data, f, start, end, bits, missing_left, goes_left):
     """Set each sample's goes-left bit: its code in ``bits``, or missing and ``missing_left``."""
     order_f = data.order[f]

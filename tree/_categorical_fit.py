@@ -14,16 +14,22 @@ import numpy as np
 from tree._categorical import make_categorical
 
 
-def categorical_bundle(categorical, X32, n_stats, capacity):
-    """The ``Categorical`` of a serial build on ``X32`` (``categorical`` as ``grow_tree``
-    takes it), with room for ``capacity`` nodes' bitsets."""
+def categorical_bundles(categorical, X32, n_stats):
+    """A function of ``capacity`` that makes a new ``Categorical`` for a build on ``X32`` (one
+    per thread or subtree), the largest code found once."""
     is_categorical, min_category_samples = categorical
-    columns = X32[:, is_categorical]
-    codes = columns[~np.isnan(columns)]
-    max_code = int(codes.max()) if codes.size else 0
-    return make_categorical(
-        is_categorical, min_category_samples, max_code, X32.shape[0], n_stats, capacity
-    )
+    max_code = 0
+    for j in np.flatnonzero(is_categorical):
+        column = X32[:, j]
+        if not np.isnan(column).all():
+            max_code = max(max_code, int(np.nanmax(column)))
+
+    def bundle(capacity):
+        return make_categorical(
+            is_categorical, min_category_samples, max_code, X32.shape[0], n_stats, capacity
+        )
+
+    return bundle
 
 
 def keep_bitsets(tree, is_categorical, node_bitsets, n_codes):

@@ -16,7 +16,8 @@ import numpy as np
 from tree._binning import DEFAULT_SUBSAMPLE, bin_features, fit_bin_edges
 from tree._builder import build_best_first, build_depth_first, new_nodes
 from tree._bundles import UNIT, Criterion, Presorted, Root, Rules, make_workspace
-from tree._categorical_fit import categorical_bundle, keep_bitsets
+from tree._categorical_fit import categorical_bundles, keep_bitsets
+from tree._categorical_threads import CategoricalThreadedBuild
 from tree._criterion import CRITERIA, ENTROPY, MAE, MSE, xlogx_table
 from tree._grow import ThreadedBuild
 from tree._hist import HistData, HistScratch
@@ -220,9 +221,16 @@ def _build(
     d, n = data.order.shape
     absolute_error = True if criterion.code == MAE else None  # None: compiled without it
     cat = None  # None: compiled without the categorical kernels
-    if categorical is not None:  # a serial build (the threaded one has no categorical kernels)
+    if categorical is not None:
+        make_categorical = categorical_bundles(categorical, X32, criterion.n_classes)
+        if estimator.max_leaf_nodes is None and use_parallel and absolute_error is None:
+            defer_below = max(n // (8 * n_threads), 2_000)
+            build = CategoricalThreadedBuild(
+                data, criterion, rules, seed, n_values, n_threads, make_categorical
+            )
+            return build.run(defer_below)
         capacity = 2 * (n if estimator.max_leaf_nodes is None else min(estimator.max_leaf_nodes, n))
-        cat = categorical_bundle(categorical, X32, criterion.n_classes, capacity + 1)
+        cat = make_categorical(capacity + 1)
         use_parallel = False
     if estimator.max_leaf_nodes is None and use_parallel:
         # the top levels node by node with the features split between threads, then the

@@ -53,6 +53,7 @@ class ThreadedBuild:
         with ThreadPoolExecutor(max_workers=self.n_threads) as pool:
             self.pool = pool
             top_i, top_f, top_v, depth, deferred = self._grow_top(defer_below)
+            self.top_i, self.subtree_sizes = top_i, []
             if not deferred:
                 return top_i.T, top_f.T, top_v, depth
             return self._grow_deferred(top_i, top_f, top_v, depth, deferred)
@@ -113,6 +114,7 @@ class ThreadedBuild:
                 continue
             rows_i.append([TREE_LEAF, TREE_LEAF, feature, n_node, mgl])
             rows_f.append([threshold, impurity, w_node])
+            self._keep_split(node_id, feature)
             self._apply_split(ws, start, end, feature, threshold, mgl == 1)
             left_lower, left_upper, right_lower, right_upper = children_bounds(
                 rules, feature, lower, upper, middle
@@ -134,6 +136,9 @@ class ThreadedBuild:
         top_f = np.array(rows_f, dtype=np.float64).reshape(-1, 3)
         top_v = np.array(rows_v, dtype=np.float64).reshape(-1, self.n_values)
         return top_i, top_f, top_v, max_depth_seen, deferred
+
+    def _keep_split(self, node_id, feature):
+        """What a subclass keeps of top node ``node_id``'s split (nothing here)."""
 
     def _find_split(self, ws, start, end, w_node, impurity):
         data, criterion, rules = self.data, self.criterion, self.rules
@@ -166,21 +171,23 @@ class ThreadedBuild:
 
     # -- the deferred subtrees, concurrently ---------------------------------------------------
 
-    def _grow_deferred(self, top_i, top_f, top_v, depth, deferred):
-        def grow(k):
-            root = deferred[k]
-            ws = self._workspace(buffer_size=root.end - root.start)
-            nodes = new_nodes(2 * (root.end - root.start), self.n_values)
-            node_count, sub_max_depth = build_depth_first(
-                self.data, self.criterion, self.rules, ws, nodes, root,
-                True if self.criterion.code == MAE else None, None,
-            )  # fmt: skip
-            return compact(nodes, node_count), node_count, sub_max_depth
+    def _grow_subtree(self, k, root):
+        """Grow deferred subtree ``k`` from ``root``: ``(nodes, node_count, max_depth)``."""
+        ws = self._workspace(buffer_size=root.end - root.start)
+        nodes = new_nodes(2 * (root.end - root.start), self.n_values)
+        node_count, sub_max_depth = build_depth_first(
+            self.data, self.criterion, self.rules, ws, nodes, root,
+            True if self.criterion.code == MAE else None, None,
+        )  # fmt: skip
+        return compact(nodes, node_count), node_count, sub_max_depth
 
+    def _grow_deferred(self, top_i, top_f, top_v, depth, deferred):
         # largest first, so that the threads end together
         tasks = sorted(range(len(deferred)), key=lambda k: deferred[k].start - deferred[k].end)
-        results = dict(zip(tasks, self.pool.map(grow, tasks)))
+        grown = self.pool.map(lambda k: self._grow_subtree(k, deferred[k]), tasks)
+        results = dict(zip(tasks, grown))
         subtrees = [results[k] for k in range(len(deferred))]
+        self.subtree_sizes = [sub[1] for sub in subtrees]
         cols_i, cols_f, node_v = splice_subtrees(top_i, top_f, top_v, subtrees, self.pool)
         return cols_i, cols_f, node_v, max(depth, max(r[2] for r in subtrees))
 
@@ -213,30 +220,34 @@ def place_subtree(cols_i, cols_f, out_v, first, nodes, node_count):
             out_v[node, j] = sub_v[row, j]
 
 
-def splice_subtrees(top_i, top_f, top_v, subtrees, pool):
-    """The whole tree, column by column, in preorder: the top nodes with each deferred subtree
-    (child pointer ``DEFERRED - k``) as one block in place of its root. The blocks are copied
-    on the pool's threads (first writes to fresh memory are slow; they run concurrently)."""
+def preorder_offsets(top_i, subtree_sizes):
+    """Where the top nodes and the deferred subtrees (of ``subtree_sizes`` nodes) go in the
+    whole tree's preorder: ``(first_of_top, first_of_sub, n_nodes)``."""
     first_of_top = np.empty(top_i.shape[0], dtype=np.int64)
-    first_of_sub = np.empty(len(subtrees), dtype=np.int64)
+    first_of_sub = np.empty(len(subtree_sizes), dtype=np.int64)
     n_nodes = 0
     stack = [0]  # top nodes; a negative entry -1 - k is subtree k
     while stack:
         entry = stack.pop()
         if entry < 0:
             first_of_sub[-1 - entry] = n_nodes
-            n_nodes += subtrees[-1 - entry][1]
+            n_nodes += subtree_sizes[-1 - entry]
             continue
         first_of_top[entry] = n_nodes
         n_nodes += 1
-        for child in (
-            top_i[entry, 1],
-            top_i[entry, 0],
-        ):  # right pushed first: left is next
+        for child in (top_i[entry, 1], top_i[entry, 0]):  # right pushed first: left is next
             if child <= DEFERRED:
                 stack.append(-1 - (DEFERRED - child))
             elif child != TREE_LEAF:
                 stack.append(child)
+    return first_of_top, first_of_sub, n_nodes
+
+
+def splice_subtrees(top_i, top_f, top_v, subtrees, pool):
+    """The whole tree, column by column, in preorder: the top nodes with each deferred subtree
+    (child pointer ``DEFERRED - k``) as one block in place of its root. The blocks are copied
+    on the pool's threads (first writes to fresh memory are slow; they run concurrently)."""
+    first_of_top, first_of_sub, n_nodes = preorder_offsets(top_i, [sub[1] for sub in subtrees])
     cols_i = np.empty((5, n_nodes), dtype=np.int64)
     cols_f = np.empty((3, n_nodes), dtype=np.float64)
     node_v = np.empty((n_nodes, top_v.shape[1]), dtype=np.float64)

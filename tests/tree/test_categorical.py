@@ -615,3 +615,38 @@ def test_category_sets_list_only_named_codes():
     X = df.apply(lambda column: column.cat.codes).to_numpy(dtype=float)
     by_code = DecisionTree(categorical_features=[0, 1], max_depth=1).fit(X, y)
     assert export_text(by_code).splitlines()[0].startswith("|--- feature_0 in {0, 1, 3, 4,")
+
+
+@pytest.mark.parametrize("estimator", [DecisionTree, DecisionTreeRegressor])
+def test_the_same_categorical_tree_on_one_thread_and_on_every_thread(estimator):
+    import numba
+
+    # large enough for the threaded build: categorical splits at the top and in the subtrees
+    rng = np.random.RandomState(5)
+    n = 40_000
+    X = rng.randn(n, 6)
+    X[:, 0] = rng.randint(0, 300, n)
+    X[:, 3] = rng.randint(0, 7, n)
+    X[rng.rand(n) < 0.05, 3] = np.nan
+    effect = rng.randn(300)
+    signal = 2 * effect[X[:, 0].astype(int)] + X[:, 1] + (np.nan_to_num(X[:, 3], nan=7) % 3)
+    y = signal + rng.randn(n) if estimator is DecisionTreeRegressor else (signal > 0.5).astype(int)
+    weights = rng.uniform(0.5, 2.0, n)
+    params = {"categorical_features": [0, 3], "max_depth": 14, "random_state": 0}
+    threads = numba.get_num_threads()
+    if threads < 2:
+        pytest.skip("one thread only: nothing to compare")
+    try:
+        numba.set_num_threads(1)
+        serial = estimator(**params).fit(X, y, sample_weight=weights)
+    finally:
+        numba.set_num_threads(threads)
+    threaded = estimator(**params).fit(X, y, sample_weight=weights)
+    a, b = serial.tree_, threaded.tree_
+    assert np.any(a.categorical_node >= 0)
+    assert a.node_count == b.node_count
+    for name in ("children_left", "children_right", "feature", "threshold", "impurity", "value"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    np.testing.assert_array_equal(a.categorical_node, b.categorical_node)
+    np.testing.assert_array_equal(a.categorical_bitsets, b.categorical_bitsets)
+    np.testing.assert_array_equal(serial.predict(X), threaded.predict(X))
