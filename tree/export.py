@@ -377,8 +377,11 @@ class NodeStyle:
             return ", ".join(repr(float(v)) for v in np.around(value, self.precision))
         if not self.proportion:
             value = value * self.tree.weighted_n_node_samples[node]
-        if not self.proportion and np.all(np.mod(value, 1) == 0):
-            items = [str(int(v)) for v in value]
+            # tree_.value holds class shares, so share x count can miss a whole count by one
+            # rounding (240 / 9664 * 9664 = 239.99999999999997): compare with a tolerance
+            whole = np.round(value)
+        if not self.proportion and np.allclose(value, whole, rtol=1e-9, atol=1e-9):
+            items = [str(int(v)) for v in whole]
         else:
             items = [repr(float(v)) for v in np.around(value, self.precision)]
         return _wrap_like_numpy(items, newline)

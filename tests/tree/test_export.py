@@ -226,3 +226,18 @@ def test_a_regressor_fitted_by_our_fit_exports_like_scikit_learn():
         np.testing.assert_array_equal(getattr(ours.tree_, name), getattr(reference.tree_, name))
     assert export_text(ours) == sk.export_text(reference)
     assert export_graphviz(ours, filled=True) == sk.export_graphviz(reference, filled=True)
+
+
+def test_class_counts_print_as_whole_numbers_when_shares_round():
+    # the left leaf holds 9,424 + 240 rows: 240 / 9664 * 9664 is 239.99999999999997 in floats
+    X = np.r_[np.zeros(9664), np.ones(500)].reshape(-1, 1)
+    y = np.r_[np.zeros(9424), np.ones(240), np.ones(500)]
+    model = tree.DecisionTree(max_depth=1).fit(X, y)
+    text = export_graphviz(model)
+    assert "value = [9424, 240]" in text and "value = [0, 500]" in text
+    assert ".0" not in text.split("samples = 9664")[1].split('"')[0]
+    # weights that are not whole keep their decimals
+    weighted = export_graphviz(
+        tree.DecisionTree(max_depth=1).fit(X, y, sample_weight=np.full(len(y), 0.3))
+    )
+    assert "value = [2827.2, 72.0]" in weighted
