@@ -9,9 +9,11 @@ threshold in the feature's own units, and ``predict`` on raw X needs no binning.
 value gets the code ``max_bins`` (one bin more).
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
-from tree._jit import kernel
+from tree._jit import borrowing_entry
 
 DEFAULT_SUBSAMPLE = 200_000
 
@@ -44,42 +46,81 @@ def feature_edges(column, max_bins):
     return midpoints(distinct)[positions - 1]
 
 
-def fit_bin_edges(X32, max_bins, subsample, rng):
+def fit_bin_edges(X32, max_bins, subsample, rng, n_threads=1):
     """Per feature, its bin edges from at most ``subsample`` rows of ``X32`` drawn with
-    ``rng``: ``(edges (n_features, max_bins - 1) float64 padded with inf, n_edges int64)``."""
+    ``rng``: ``(edges (n_features, max_bins - 1) float64 padded with inf, n_edges int64)``,
+    features on ``n_threads`` threads."""
     n, d = X32.shape
     if subsample is not None and n > subsample:
         rows = np.sort(rng.choice(n, size=subsample, replace=False))
         X32 = X32[rows]
     edges = np.full((d, max(max_bins - 1, 1)), np.inf)
     n_edges = np.zeros(d, dtype=np.int64)
-    for f in range(d):
+
+    def fit_feature(f):
         e = feature_edges(X32[:, f], max_bins)
         edges[f, : e.size] = e
         n_edges[f] = e.size
+
+    if n_threads > 1 and d > 1:
+        with ThreadPoolExecutor(max_workers=n_threads) as pool:  # numpy sorts without the GIL
+            list(pool.map(fit_feature, range(d)))
+    else:
+        for f in range(d):
+            fit_feature(f)
     return edges, n_edges
 
 
-@kernel
-def bin_features(X32, edges, n_edges, missing_bin):
+BIN_BLOCK_ROWS = 65_536  # rows binned per task
+SEARCH_WIDTH = 256  # edges padded with inf to this many, so every search takes the same 8 steps
+
+
+def bin_features(X32, edges, n_edges, missing_bin, n_threads=1):
     """The codes of ``X32`` (n_samples, n_features), feature-major: uint8 (n_features,
-    n_samples)."""
+    n_samples), row blocks binned on ``n_threads`` threads."""
     n, d = X32.shape
+    if edges.shape[1] >= SEARCH_WIDTH:
+        raise ValueError(f"at most {SEARCH_WIDTH - 1} bin edges per feature, got {edges.shape[1]}")
+    padded = np.full((d, SEARCH_WIDTH), np.inf)
+    padded[:, : edges.shape[1]] = np.where(
+        np.arange(edges.shape[1]) < n_edges[:, None], edges, np.inf
+    )
     codes = np.empty((d, n), dtype=np.uint8)
-    for f in range(d):
-        m = n_edges[f]
-        for i in range(n):
+    starts = range(0, n, BIN_BLOCK_ROWS)
+    ends = [min(start + BIN_BLOCK_ROWS, n) for start in starts]
+    missing_bin = np.int64(missing_bin)
+
+    def bin_block(bounds):
+        bin_rows(X32, padded, missing_bin, codes, np.int64(bounds[0]), np.int64(bounds[1]))
+
+    if n_threads > 1 and n > BIN_BLOCK_ROWS:
+        with ThreadPoolExecutor(max_workers=n_threads) as pool:
+            list(pool.map(bin_block, zip(starts, ends)))
+    else:
+        for bounds in zip(starts, ends):
+            bin_block(bounds)
+    return codes
+
+
+@borrowing_entry
+def bin_rows(X32, padded_edges, missing_bin, codes, start, end):
+    """Write the codes of rows ``[start, end)`` of ``X32`` into ``codes[:, start:end]``: the
+    number of a feature's edges below each value, ``missing_bin`` for NaN.
+
+    ``padded_edges`` holds each feature's edges followed by inf, ``SEARCH_WIDTH`` in all: the
+    binary search then has the same steps for every value, which the compiler unrolls into
+    code without branches (a search whose length varies by feature measured 4 times slower)."""
+    d = X32.shape[1]
+    for i in range(start, end):
+        for f in range(d):
             x = np.float64(X32[i, f])
             if np.isnan(x):
                 codes[f, i] = missing_bin
                 continue
-            lo = 0
-            hi = m
-            while lo < hi:  # the number of edges < x
-                mid = (lo + hi) >> 1
-                if edges[f, mid] < x:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            codes[f, i] = lo
-    return codes
+            base = 0
+            length = SEARCH_WIDTH
+            while length > 1:
+                half = length >> 1
+                base += half * (padded_edges[f, base + half - 1] < x)
+                length -= half
+            codes[f, i] = base + (padded_edges[f, base] < x)

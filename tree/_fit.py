@@ -156,11 +156,12 @@ def _build_hist(estimator, X32, codes, targets, criterion, rules, seed, n_values
     """Bin ``X32`` and grow the tree on its histograms (``splitter="hist"``)."""
     n, d = X32.shape
     max_bins = estimator.max_bins
+    n_threads = numba.get_num_threads() if n * d >= PARALLEL_MIN_CELLS else 1
     edges, n_edges = fit_bin_edges(
-        X32, max_bins, DEFAULT_SUBSAMPLE, np.random.RandomState(int(seed[1]))
+        X32, max_bins, DEFAULT_SUBSAMPLE, np.random.RandomState(int(seed[1])), n_threads
     )
     data = HistData(
-        codes=bin_features(X32, edges, n_edges, max_bins),
+        codes=bin_features(X32, edges, n_edges, max_bins, n_threads),
         samples=np.arange(n, dtype=np.int32),
         labels=np.zeros(0, dtype=np.uint8) if codes is None else codes,
         targets=np.zeros(0) if targets is None else targets,

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tree import DecisionTree, DecisionTreeRegressor
-from tree._binning import bin_features, feature_edges, fit_bin_edges
+from tree._binning import BIN_BLOCK_ROWS, bin_features, feature_edges, fit_bin_edges
 
 STRUCTURE = ("children_left", "children_right", "feature", "n_node_samples", "missing_go_to_left")
 
@@ -122,6 +122,26 @@ def test_quantile_edges_leave_no_bin_empty_and_codes_follow_the_edges():
     assert np.unique(codes).size == edges.size + 1
     for b in range(edges.size):  # code <= b exactly when x <= edges[b]
         np.testing.assert_array_equal(codes <= b, column.astype(np.float64) <= edges[b])
+
+
+@pytest.mark.parametrize("max_bins", [2, 7, 255])
+def test_codes_count_the_edges_below_each_value_on_any_number_of_threads(max_bins):
+    rng = np.random.RandomState(3)
+    n = 3 * BIN_BLOCK_ROWS + 17  # several row blocks, the last one short
+    X = np.column_stack(
+        [rng.randn(n), rng.randint(0, 4, n), rng.exponential(size=n), np.full(n, 2.5)]
+    ).astype(np.float32)
+    X[rng.rand(n, 4) < 0.02] = np.nan
+    X[:3, 0] = [np.inf, -np.inf, 0.0]
+    edges, n_edges = fit_bin_edges(X, max_bins, 50_000, np.random.RandomState(0))
+    expected = np.empty(X.T.shape, dtype=np.int64)
+    for f in range(X.shape[1]):  # the number of edges < x, from numpy
+        expected[f] = np.searchsorted(edges[f, : n_edges[f]], X[:, f].astype(np.float64), "left")
+    expected[np.isnan(X.T)] = max_bins
+    for n_threads in (1, 2, 3):
+        codes = bin_features(X, edges, n_edges, max_bins, n_threads)
+        assert codes.dtype == np.uint8
+        np.testing.assert_array_equal(codes, expected)
 
 
 def test_subsample_is_seeded():
