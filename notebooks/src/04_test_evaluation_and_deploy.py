@@ -42,6 +42,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import yaml
+from matplotlib.ticker import MaxNLocator
 
 import pipeline
 from pipeline.datasets import adult_path
@@ -800,6 +801,7 @@ ax.set(
     ylabel="requests",
     title=f"100 one-row requests: median {np.median(latencies):.1f} ms, p99 {p99:.1f} ms (dotted)",
 )
+ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no ticks at 2.5, 7.5
 plt.show()
 
 # %% [markdown]
