@@ -186,8 +186,8 @@ drift_table.assign(pvalue=drift_table["pvalue"].map("{:.3g}".format)).round(4)
 
 # %% [markdown]
 # `age` drifted, of course, but it is not alone (the table): older people differ in more than
-# their age. Drift is a reason to look, not an automatic verdict: a
-# real new population may call for retraining (with a new reference), a broken extract for a fix.
+# their age. Drift is a reason to look, not an automatic verdict: a real new population may call
+# for retraining (with a new reference), a broken extract for a fix.
 #
 # **Exercise 1 (the KS statistic by hand).** Read the preprocessed batch
 # (`preprocessed_data:latest` in the drift copy) and the reference (`reference_data:v0`), and
@@ -371,8 +371,9 @@ cheaper_positive = c_fp * (1 - p) <= c_fn * p
 numeric_threshold = p[np.argmax(cheaper_positive)]  # the first p where >50K is the cheaper call
 print(f"analytic {analytic:.5f}, numeric {numeric_threshold:.5f}")
 assert abs(numeric_threshold - analytic) < 1e-5
-# The workflow's cost objective searches the threshold on out-of-fold predictions instead: the
-# tree's probabilities are not perfectly calibrated, so the searched value sits near 1/6, not on it.
+# 1/6 is right for calibrated probabilities. A tree's leaf shares are not perfectly calibrated,
+# so a threshold searched on held-out predictions (notebook 02; `train` with the cost objective)
+# need not land exactly on 1/6.
 
 # %% [markdown]
 # ## 5. Reading the test evaluation
@@ -415,9 +416,9 @@ print(f"always '<=50K': accuracy {baseline:.4f}, ROC AUC 0.5")
 # %% [markdown]
 # The accuracy gate (0.80) is barely above that baseline (printed above) and a weak guard: a
 # useless model comes close to it, and a good model with a recall-friendly threshold barely
-# clears it. The ROC AUC gate (0.80, against 0.5 for the baseline) is the one doing
-# the work; a project would rather gate on the improvement over the baseline, or on the metric
-# the threshold was chosen for.
+# clears it. The ROC AUC gate (0.80, against 0.5 for the baseline) is the one doing the work; a
+# project would rather gate on the improvement over the baseline, or on the metric the threshold
+# was chosen for.
 #
 # The plots `evaluate` drew: the confusion matrix (rows the true class, columns the predicted
 # one, at the model's threshold), the ROC and precision-recall curves with the threshold marked,
