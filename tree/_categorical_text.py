@@ -2,8 +2,11 @@
 
 The set is the node's bitset (``tree._categorical_fit``): the codes that go left, written with
 their category names when known (the model's ``category_names_`` from pandas categories, or a
-``category_names`` argument), then ``missing`` when the missing values go left. Long sets show
-their first ``MAX_SHOWN`` members and how many more there are.
+``category_names`` argument), then ``missing`` when the missing values go left. When a feature's
+names are known, codes with no name are left out: the bitset is as wide as the largest code of
+any categorical feature, and a code a feature never had (a category unseen in training) follows
+the larger child, which the set need not spell out. Long sets show their first ``MAX_SHOWN``
+members and how many more there are.
 """
 
 import numpy as np
@@ -62,7 +65,10 @@ def category_text(code, names):
 
 def category_set_text(tree_, node, names):
     """``{A, C, missing}``: what the categorical node ``node`` sends left."""
-    items = [category_text(code, names) for code in left_codes(tree_, node)]
+    codes = left_codes(tree_, node)
+    if names is not None:  # codes without a name are unseen categories: not listed
+        codes = codes[codes < len(names)]
+    items = [category_text(code, names) for code in codes]
     if tree_.missing_go_to_left[node]:
         items.append("missing")
     if len(items) > MAX_SHOWN:

@@ -18,9 +18,10 @@ from tree._builder import build_best_first, build_depth_first, new_nodes
 from tree._bundles import UNIT, Criterion, Presorted, Root, Rules, make_workspace
 from tree._categorical_fit import categorical_bundle, keep_bitsets
 from tree._criterion import CRITERIA, ENTROPY, MAE, MSE, xlogx_table
-from tree._grow import ThreadedBuild, splice_subtrees
+from tree._grow import ThreadedBuild
 from tree._hist import HistData, HistScratch
-from tree._hist_builder import build_hist_best_first, build_hist_depth_first, slot_of
+from tree._hist_builder import build_hist_best_first, build_hist_depth_first
+from tree._hist_threads import HistThreadedBuild
 from tree._params import check_random_state
 from tree._presort import presort
 from tree._startup import compile_notice
@@ -184,46 +185,29 @@ def _build_hist(estimator, X32, codes, targets, criterion, rules, seed, n_values
 
 
 def _build_hist_depth_first(data, criterion, rules, ws, scratch, seed, n_values):
-    """The histogram builder's depth-first tree: with every thread for large data, the top
-    levels on one, then the subtrees of the nodes it deferred concurrently (the same tree on
-    any number of threads: each subtree starts from its root's histograms as the top left
-    them)."""
+    """The histogram builder's depth-first tree: on one thread for small data, else the top
+    levels node by node with every thread, then the subtrees of the nodes they deferred
+    concurrently (``tree._hist_threads``: the same tree on any number of threads)."""
     d, n = data.codes.shape
     n_threads = numba.get_num_threads()
-    defer_below = 0
-    if n_threads > 1 and n * d >= PARALLEL_MIN_CELLS:
-        defer_below = max(n // (8 * n_threads), 2_000)
-    nodes = new_nodes(2 * n, n_values)
-    root = Root(0, n, 0, np.inf, -np.inf, np.inf)
-    node_count, depth, deferred, impurities, histograms = build_hist_depth_first(
-        data, criterion, rules, ws, scratch, nodes, root, None, defer_below // 4, defer_below
-    )
-    if deferred.shape[0] == 0:
+    if n_threads == 1 or n * d < PARALLEL_MIN_CELLS:
+        nodes = new_nodes(2 * n, n_values)
+        root = Root(0, n, 0, np.inf, -np.inf, np.inf)
+        node_count, depth = build_hist_depth_first(
+            data, criterion, rules, ws, scratch, nodes, root, None
+        )
         node_v = nodes.values[:node_count].copy()
         return nodes.ints[:node_count].T, nodes.floats[:node_count].T, node_v, depth
 
-    def grow(k):
-        start, end, sub_depth = (int(v) for v in deferred[k])
-        sub_nodes = new_nodes(2 * (end - start), n_values)
-        sub_scratch = HistScratch(scratch.weights, np.empty(end - start, dtype=np.int32))
-        sub_ws = make_workspace(0, d, criterion.n_classes, _NO_LABELS, seed)
-        sub_root = Root(start, end, sub_depth, float(impurities[k]), -np.inf, np.inf)
-        count, sub_max_depth = build_hist_depth_first(
-            data, criterion, rules, sub_ws, sub_scratch, sub_nodes, sub_root,
-            slot_of(histograms, k), 0, 0,
-        )[:2]  # fmt: skip
-        return sub_nodes, count, sub_max_depth
+    def make_scratch(buffer_size):
+        return scratch._replace(buffer=np.empty(buffer_size, dtype=np.int32))
+
+    def make_ws():
+        return make_workspace(0, d, criterion.n_classes, _NO_LABELS, seed)
 
     with ThreadPoolExecutor(max_workers=n_threads) as pool:
-        # largest first, so that the threads end together
-        order = sorted(range(deferred.shape[0]), key=lambda k: deferred[k, 0] - deferred[k, 1])
-        results = dict(zip(order, pool.map(grow, order)))
-        subtrees = [results[k] for k in range(deferred.shape[0])]
-        top_v = nodes.values[:node_count]
-        cols_i, cols_f, node_v = splice_subtrees(
-            nodes.ints[:node_count], nodes.floats[:node_count], top_v, subtrees, pool
-        )
-    return cols_i, cols_f, node_v, max(depth, max(r[2] for r in subtrees))
+        build = HistThreadedBuild(data, criterion, rules, make_scratch, make_ws, n_values, pool)
+        return build.run(max(n // (8 * n_threads), 2_000))
 
 
 def _build(

@@ -19,9 +19,18 @@ from collections import namedtuple
 import numpy as np
 
 from tree._bundles import BY_CLASS, UNIT
-from tree._criterion import MSE, children_impurity, impurity_improvement, proxy_improvement
+from tree._criterion import (
+    GINI,
+    MSE,
+    children_impurity,
+    entropy_proxy_binary,
+    entropy_proxy_counts_binary,
+    gini_proxy_binary,
+    impurity_improvement,
+    proxy_improvement,
+)
 from tree._features import draw_features
-from tree._jit import borrowing_kernel
+from tree._jit import borrowing_entry, borrowing_kernel
 from tree._random import seed_node
 
 COUNT, WEIGHT, STATS = 0, 1, 2
@@ -108,13 +117,28 @@ def list_occupied(data, hist, f, n_node):
 @borrowing_kernel
 def fill_histograms(data, criterion, scratch, start, end, hist):
     """The ``Histograms`` of the samples ``[start, end)`` into ``hist`` (every feature)."""
+    gather_weights(data, criterion, scratch, start, end)
+    fill_features(data, criterion, scratch, start, end, hist, 0, data.codes.shape[0])
+
+
+@borrowing_entry
+def gather_weights(data, criterion, scratch, start, end):
+    """The weights of the samples ``[start, end)``, in node order, into ``scratch.weights``."""
+    samples = data.samples
+    for p in range(start, end):
+        scratch.weights[p] = sample_weight_of(criterion, data, samples[p])
+
+
+@borrowing_entry
+def fill_features(data, criterion, scratch, start, end, hist, f_lo, f_hi):
+    """The histograms of features ``[f_lo, f_hi)`` of the samples ``[start, end)`` into
+    ``hist``, their weights already gathered (``gather_weights``). Each feature's histogram is
+    summed on its own, so dividing the features between threads changes no bit of it."""
     samples = data.samples
     weights = scratch.weights
-    for p in range(start, end):
-        weights[p] = sample_weight_of(criterion, data, samples[p])
     regression = criterion.code == MSE
     listing = end - start < SORT_OCCUPIED_BELOW
-    for f in range(data.codes.shape[0]):
+    for f in range(f_lo, f_hi):
         codes_f = data.codes[f]
         hist_f = hist.values[f]
         clear_bins(data, hist, f)
@@ -136,7 +160,7 @@ def fill_histograms(data, criterion, scratch, start, end, hist):
         list_occupied(data, hist, f, end - start)
 
 
-@borrowing_kernel
+@borrowing_entry
 def subtract_histograms(data, hist, smaller):
     """``hist -= smaller``: the parent's histograms become the larger child's. A bin left with
     no sample is zeroed (not left with rounding residue) and leaves the occupied list."""
@@ -214,6 +238,8 @@ def scan_bins(data, criterion, rules, hist, f, n_node, w_node, totals, left):
     """Best split of feature ``f`` on its histogram: ``(bin, proxy_num, proxy_den)``, bin -1 if
     none; ``-2 - bin`` when the missing values go left. Left is "code <= bin"."""
     n_classes = criterion.n_classes
+    if criterion.code != MSE and n_classes == 2 and criterion.weight_mode == UNIT:
+        return _scan_bins_two_classes(data, criterion, rules, hist, f, n_node, w_node, totals)
     hist_f = hist.values[f]
     occupied = hist.occupied[f]
     n_occupied = hist.n_occupied[f]
@@ -246,6 +272,51 @@ def scan_bins(data, criterion, rules, hist, f, n_node, w_node, totals, left):
                 criterion.code, left, totals, n_classes, w_left, w_right, criterion.xlogx,
                 criterion.use_xlogx,
             )  # fmt: skip
+            if num * best_den > best_num * den:
+                best_num = num
+                best_den = den
+                best_bin = -2 - b if missing_left else b
+    return best_bin, best_num, best_den
+
+
+@borrowing_kernel
+def _scan_bins_two_classes(data, criterion, rules, hist, f, n_node, w_node, totals):
+    # unit weights, two classes: scan_bins with the left statistics in registers, as
+    # tree._scan._scan_two_classes (integer counts: the same proxies as the general loop)
+    hist_f = hist.values[f]
+    occupied = hist.occupied[f]
+    n_occupied = hist.n_occupied[f]
+    missing = hist_f[data.missing_bin]
+    n_missing = missing[COUNT]
+    tot1 = totals[1]
+    gini = criterion.code == GINI
+    best_bin = -1
+    best_num = -np.inf
+    best_den = 1.0
+    for missing_left in (False, True):
+        if missing_left and n_missing == 0.0:
+            break
+        w_left = n_missing if missing_left else 0.0
+        left1 = missing[STATS + 1] if missing_left else 0.0
+        for k in range(n_occupied):
+            b = occupied[k]
+            w_left += hist_f[b, COUNT]
+            left1 += hist_f[b, STATS + 1]
+            if k == n_occupied - 1 and (missing_left or n_missing == 0.0):
+                break  # nothing would go right
+            w_right = w_node - w_left
+            if w_left < rules.min_samples_leaf or w_right < rules.min_samples_leaf:
+                continue
+            if w_left < rules.min_weight_leaf or w_right < rules.min_weight_leaf:
+                continue
+            if gini:
+                num, den = gini_proxy_binary(left1, tot1, w_left, w_right)
+            elif criterion.use_xlogx:
+                num, den = entropy_proxy_counts_binary(
+                    left1, tot1, w_left, w_right, criterion.xlogx
+                )
+            else:
+                num, den = entropy_proxy_binary(left1, tot1, w_left, w_right)
             if num * best_den > best_num * den:
                 best_num = num
                 best_den = den
@@ -327,7 +398,7 @@ def chosen_bin_split(data, criterion, ws, hist, m, n_node, w_node, impurity):
     )
 
 
-@borrowing_kernel
+@borrowing_entry
 def partition_samples(data, scratch, start, end, f, b, missing_left):
     """Stable partition of ``samples[start:end]``: left the samples with ``code <= b`` (and the
     missing ones when ``missing_left``); returns the first position of the right child."""

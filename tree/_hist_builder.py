@@ -12,9 +12,8 @@ from collections import namedtuple
 import numpy as np
 
 from tree._builder import _heap_pop, _heap_push, is_leaf_node, store_node, store_split, undo_split
-from tree._bundles import FEATURE, LEFT, RIGHT
+from tree._bundles import FEATURE
 from tree._criterion import EPSILON, node_impurity
-from tree._grow import DEFERRED
 from tree._hist import (
     STATS,
     Histograms,
@@ -142,19 +141,10 @@ def copy_histograms(source, target):
 
 
 @kernel
-def build_hist_depth_first(
-    data, criterion, rules, ws, scratch, nodes, root, root_hist, defer_from, defer_below
-):
+def build_hist_depth_first(data, criterion, rules, ws, scratch, nodes, root, root_hist):
     """Grow the (sub)tree of the segment ``[root.start, root.end)`` of the binned ``data``
     depth-first into ``nodes`` (rows from 0); ``root_hist`` its histograms, or None to sum them.
-
-    A node (not the root) of ``defer_from`` to ``defer_below`` samples is not grown but deferred
-    (``tree._grow``'s convention: its parent's child pointer ``DEFERRED - k``), with its
-    histograms, for a thread to grow it as a subtree of its own; ``defer_below`` 0: none.
-
-    Returns ``(node_count, max_depth, deferred roots (start, end, depth), their impurities,
-    their histograms)``.
-    """
+    Returns ``(node_count, max_depth)``."""
     pool, free, n_free = _new_pool(data, criterion, 8)
     # the stack: start, end, depth, parent, is_left, slot; impurity
     n_root = root.end - root.start
@@ -176,25 +166,11 @@ def build_hist_depth_first(
     top = 1
     node_count = np.int64(0)
     max_depth_seen = root.depth
-    max_deferred = n_root // max(defer_from, 1) + 1 if defer_below > 0 else 0
-    deferred_i = np.empty((max_deferred, 3), dtype=np.int64)
-    deferred_f = np.empty(max_deferred, dtype=np.float64)
-    deferred_slot = np.empty(max_deferred, dtype=np.int64)
-    n_deferred = 0
     while top > 0:
         top -= 1
         start, end, depth, parent = st_i[top, 0], st_i[top, 1], st_i[top, 2], st_i[top, 3]
         is_left = st_i[top, 4] == 1
         slot = st_i[top, 5]
-        if parent >= 0 and defer_from <= end - start < defer_below:
-            nodes.ints[parent, LEFT if is_left else RIGHT] = DEFERRED - n_deferred
-            deferred_i[n_deferred, 0] = start
-            deferred_i[n_deferred, 1] = end
-            deferred_i[n_deferred, 2] = depth
-            deferred_f[n_deferred] = st_f[top]
-            deferred_slot[n_deferred] = slot  # kept until copied below
-            n_deferred += 1
-            continue
         split = split_bin_node(
             data, criterion, rules, ws, slot_of(pool, slot), start, end, depth, st_f[top]
         )
@@ -232,21 +208,7 @@ def build_hist_depth_first(
         st_i[top, 5] = left_slot
         st_f[top] = imp_left
         top += 1
-    d = data.codes.shape[0]
-    deferred_pool = Pool(
-        np.empty((n_deferred, d) + pool.values.shape[2:]),
-        np.empty((n_deferred, d, pool.occupied.shape[2]), dtype=np.int32),
-        np.empty((n_deferred, d), dtype=np.int64),
-    )
-    for k in range(n_deferred):
-        copy_histograms(slot_of(pool, deferred_slot[k]), slot_of(deferred_pool, k))
-    return (
-        node_count,
-        max_depth_seen,
-        deferred_i[:n_deferred].copy(),
-        deferred_f[:n_deferred].copy(),
-        deferred_pool,
-    )
+    return node_count, max_depth_seen
 
 
 @kernel

@@ -592,3 +592,26 @@ def test_long_category_sets_are_shortened():
     first = export_text(model).splitlines()[0]
     assert first.startswith("|--- feature_0 in {0, 2, 4,")
     assert first.endswith("... 8 more}")
+
+
+def test_category_sets_list_only_named_codes():
+    """Codes above a feature's own categories (the bitset is as wide as the widest categorical
+    feature's) are unseen categories for it: the named set leaves them out."""
+    from tree import export_text
+
+    rng = np.random.default_rng(1)
+    colour = rng.choice(["blue", "green", "red"], 400)
+    city = rng.choice([f"city{k:02d}" for k in range(12)], 400)
+    df = pd.DataFrame({"colour": pd.Categorical(colour), "city": pd.Categorical(city)})
+    y = (colour == "red").astype(int)
+    model = DecisionTree(categorical_features="from_dtype", max_depth=1).fit(df, y)
+    assert int(model.tree_.categorical_n_codes) == 12  # the bitset covers city's codes
+    first = export_text(model, feature_names=["colour", "city"]).splitlines()[0]
+    # red (code 2) is the smaller child; blue, green, the unseen codes 3..11 and the (unseen)
+    # missing values go left
+    assert first == "|--- colour in {blue, green, missing}"
+    named = export_text(model, category_names={"colour": ["b", "g"]}).splitlines()[0]
+    assert named == "|--- feature_0 in {b, g, missing}"  # 3..11 go left, nameless: not listed
+    X = df.apply(lambda column: column.cat.codes).to_numpy(dtype=float)
+    by_code = DecisionTree(categorical_features=[0, 1], max_depth=1).fit(X, y)
+    assert export_text(by_code).splitlines()[0].startswith("|--- feature_0 in {0, 1, 3, 4,")
