@@ -377,9 +377,10 @@ class NodeStyle:
             return ", ".join(repr(float(v)) for v in np.around(value, self.precision))
         if not self.proportion:
             value = value * self.tree.weighted_n_node_samples[node]
-        whole = np.round(value)
-        # counts are stored as shares: share x samples may miss the integer by a rounding error
-        if not self.proportion and np.all(np.abs(value - whole) <= 1e-9 * np.maximum(1, whole)):
+            # tree_.value holds class shares, so share x count can miss a whole count by one
+            # rounding (240 / 9664 * 9664 = 239.99999999999997): compare with a tolerance
+            whole = np.round(value)
+        if not self.proportion and np.allclose(value, whole, rtol=1e-9, atol=1e-9):
             items = [str(int(v)) for v in whole]
         else:
             items = [repr(float(v)) for v in np.around(value, self.precision)]

@@ -136,14 +136,18 @@ def _mark_threshold(ax, arrays, positive_class, kind):
     else:
         x, y = recall, (tp / (tp + fp) if tp + fp else 1.0)
     ax.plot([x], [y], "o", color="tab:red", label=f"threshold {threshold:.3f}")
-    ax.legend(loc="lower right" if kind == "roc" else "upper right")
+    # ROC: the curve runs along the top left, so the lower right is empty. PR: the curve runs
+    # along the top and the chance line along the bottom; the middle left is empty.
+    ax.legend(loc="lower right" if kind == "roc" else "center left")
 
 
 def _figure(width, height):
-    # A bare Figure (no pyplot): no global state, no GUI backend, safe in threads.
+    # A bare Figure (no pyplot): no global state, no GUI backend, safe in threads. The
+    # constrained layout keeps the axis labels inside the image (the confusion matrix's colour
+    # bar otherwise pushed "True label" off its left edge).
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height))
+    fig = Figure(figsize=(width, height), layout="constrained")
     return fig, fig.subplots()
 
 

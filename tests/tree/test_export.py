@@ -237,3 +237,18 @@ def test_counts_print_as_integers_when_shares_times_samples_miss_by_rounding():
     assert np.any(np.mod(value, 1) != 0)  # the rounding error this test is about
     assert "value = [48, 1]" in export_graphviz(model, label="all").replace("\\n", "\n")
     assert "48.0" not in export_graphviz(model)
+
+
+def test_class_counts_print_as_whole_numbers_when_shares_round():
+    # the left leaf holds 9,424 + 240 rows: 240 / 9664 * 9664 is 239.99999999999997 in floats
+    X = np.r_[np.zeros(9664), np.ones(500)].reshape(-1, 1)
+    y = np.r_[np.zeros(9424), np.ones(240), np.ones(500)]
+    model = tree.DecisionTree(max_depth=1).fit(X, y)
+    text = export_graphviz(model)
+    assert "value = [9424, 240]" in text and "value = [0, 500]" in text
+    assert ".0" not in text.split("samples = 9664")[1].split('"')[0]
+    # weights that are not whole keep their decimals
+    weighted = export_graphviz(
+        tree.DecisionTree(max_depth=1).fit(X, y, sample_weight=np.full(len(y), 0.3))
+    )
+    assert "value = [2827.2, 72.0]" in weighted
