@@ -79,8 +79,8 @@ SEARCH_WIDTH = 256  # edges padded with inf to this many, so every search takes 
 
 
 def bin_features(X32, edges, n_edges, missing_bin, n_threads=1):
-    """The codes of ``X32`` (n_samples, n_features), feature-major: uint8 (n_features,
-    n_samples), row blocks binned on ``n_threads`` threads."""
+    """The codes of ``X32`` (n_samples, n_features): uint8 of the same shape, a sample's codes
+    side by side (one cache line holds them all), row blocks binned on ``n_threads`` threads."""
     n, d = X32.shape
     if edges.shape[1] >= SEARCH_WIDTH:
         raise ValueError(f"at most {SEARCH_WIDTH - 1} bin edges per feature, got {edges.shape[1]}")
@@ -88,7 +88,7 @@ def bin_features(X32, edges, n_edges, missing_bin, n_threads=1):
     padded[:, : edges.shape[1]] = np.where(
         np.arange(edges.shape[1]) < n_edges[:, None], edges, np.inf
     )
-    codes = np.empty((d, n), dtype=np.uint8)
+    codes = np.empty((n, d), dtype=np.uint8)
     starts = range(0, n, BIN_BLOCK_ROWS)
     ends = [min(start + BIN_BLOCK_ROWS, n) for start in starts]
     missing_bin = np.int64(missing_bin)
@@ -107,7 +107,7 @@ def bin_features(X32, edges, n_edges, missing_bin, n_threads=1):
 
 @borrowing_entry
 def bin_rows(X32, padded_edges, missing_bin, codes, start, end):
-    """Write the codes of rows ``[start, end)`` of ``X32`` into ``codes[:, start:end]``: the
+    """Write the codes of rows ``[start, end)`` of ``X32`` into ``codes[start:end]``: the
     number of a feature's edges below each value, ``missing_bin`` for NaN.
 
     ``padded_edges`` holds each feature's edges followed by inf, ``SEARCH_WIDTH`` in all: the
@@ -118,7 +118,7 @@ def bin_rows(X32, padded_edges, missing_bin, codes, start, end):
         for f in range(d):
             x = np.float64(np.float32(X32[i, f]))  # X32's values as float32, any dtype
             if np.isnan(x):
-                codes[f, i] = missing_bin
+                codes[i, f] = missing_bin
                 continue
             base = 0
             length = SEARCH_WIDTH
@@ -126,4 +126,4 @@ def bin_rows(X32, padded_edges, missing_bin, codes, start, end):
                 half = length >> 1
                 base += half * (padded_edges[f, base + half - 1] < x)
                 length -= half
-            codes[f, i] = base + (padded_edges[f, base] < x)
+            codes[i, f] = base + (padded_edges[f, base] < x)

@@ -1,6 +1,6 @@
 """The kernels ``tree.dask`` runs on each partition of the training rows.
 
-A partition holds its rows' bin codes (``tree._binning``, feature-major), targets, weights and
+A partition holds its rows' bin codes (``tree._binning``, row by row), targets, weights and
 the id of the tree node each row is in. ``partition_histograms`` sums the histograms
 (``tree._hist`` layout) of the nodes asked for; ``route_rows`` moves the rows of the nodes just
 split to their children. Both read only the partition's own rows.
@@ -17,7 +17,7 @@ def partition_histograms(codes, labels, targets, weights, node_of_row, slot_of_n
     """Add this partition's rows to ``hist[slot]`` for every row whose node has a slot
     (``slot_of_node[node] >= 0``); ``labels`` empty for regression, ``targets`` for
     classification."""
-    d, n = codes.shape
+    n, d = codes.shape
     regression = labels.shape[0] == 0
     for s in range(hist.shape[0]):
         for f in range(d):
@@ -30,7 +30,7 @@ def partition_histograms(codes, labels, targets, weights, node_of_row, slot_of_n
             continue
         w = weights[i]
         for f in range(d):
-            b = np.int64(codes[f, i])
+            b = np.int64(codes[i, f])
             hist[s, f, b, COUNT] += 1.0
             hist[s, f, b, WEIGHT] += w
             if regression:
@@ -52,7 +52,7 @@ def route_rows(codes, node_of_row, split, missing_bin):
         f = split[node, 0]
         if f < 0:
             continue
-        code = np.int64(codes[f, i])
+        code = np.int64(codes[i, f])
         goes_left = split[node, 2] == 1 if code == missing_bin else code <= split[node, 1]
         routed[i] = split[node, 3] if goes_left else split[node, 4]
     return routed

@@ -191,7 +191,7 @@ def _build_hist_depth_first(data, criterion, rules, ws, scratch, seed, n_values)
     """The histogram builder's depth-first tree: on one thread for small data, else the top
     levels node by node with every thread, then the subtrees of the nodes they deferred
     concurrently (``tree._hist_threads``: the same tree on any number of threads)."""
-    d, n = data.codes.shape
+    n, d = data.codes.shape
     n_threads = numba.get_num_threads()
     if n_threads == 1 or n * d < PARALLEL_MIN_CELLS:
         nodes = new_nodes(2 * n, n_values)

@@ -38,7 +38,7 @@ COUNT, WEIGHT, STATS = 0, 1, 2
 HistData = namedtuple(
     "HistData",
     [
-        "codes",  # uint8 (n_features, n_samples): the bin of each value (tree._binning)
+        "codes",  # uint8 (n_samples, n_features): the bin of each value (tree._binning)
         "samples",  # int32 (n_samples,): sample indices, node by node
         "labels",  # class codes by sample (classification), else no entries
         "targets",  # float64 y by sample (regression), else no entries
@@ -74,6 +74,7 @@ def sample_weight_of(criterion, data, i):
     return criterion.sample_weight[i]
 
 
+FILL_BLOCK = 32  # features summed together in one pass over a node's samples
 SORT_OCCUPIED_BELOW = 48  # smaller nodes sort their occupied bins, larger ones scan every bin
 
 
@@ -118,7 +119,7 @@ def list_occupied(data, hist, f, n_node):
 def fill_histograms(data, criterion, scratch, start, end, hist):
     """The ``Histograms`` of the samples ``[start, end)`` into ``hist`` (every feature)."""
     gather_weights(data, criterion, scratch, start, end)
-    fill_features(data, criterion, scratch, start, end, hist, 0, data.codes.shape[0])
+    fill_features(data, criterion, scratch, start, end, hist, 0, data.codes.shape[1])
 
 
 @borrowing_entry
@@ -141,33 +142,46 @@ def fill_features(data, criterion, scratch, start, end, hist, f_lo, f_hi):
     regression = criterion.code == MSE
     listing = end - start < SORT_OCCUPIED_BELOW
     unit = criterion.weight_mode == UNIT
+    codes = data.codes
+    values = hist.values
     for f in range(f_lo, f_hi):
-        codes_f = data.codes[f]
-        hist_f = hist.values[f]
         clear_bins(data, hist, f)
+    # a sample's codes for FILL_BLOCK features at a time: one cache line of codes per sample
+    # and block, while the block's histograms stay in cache
+    for f0 in range(f_lo, f_hi, FILL_BLOCK):
+        f1 = min(f0 + FILL_BLOCK, f_hi)
         # one loop per case, so that the inner loop tests nothing
         if listing:
             for p in range(start, end):
-                b = np.int64(codes_f[samples[p]])
-                if hist_f[b, COUNT] == 0.0 and b != data.missing_bin:
-                    hist.occupied[f, hist.n_occupied[f]] = b
-                    hist.n_occupied[f] += 1
-                add_sample(data, hist_f, b, samples[p], 1.0 if unit else weights[p], regression)
+                i = samples[p]
+                w = 1.0 if unit else weights[p]
+                for f in range(f0, f1):
+                    b = np.int64(codes[i, f])
+                    if values[f, b, COUNT] == 0.0 and b != data.missing_bin:
+                        hist.occupied[f, hist.n_occupied[f]] = b
+                        hist.n_occupied[f] += 1
+                    add_sample(data, values[f], b, i, w, regression)
         elif regression:
             for p in range(start, end):
-                b = np.int64(codes_f[samples[p]])
-                add_sample(data, hist_f, b, samples[p], 1.0 if unit else weights[p], True)
+                i = samples[p]
+                w = 1.0 if unit else weights[p]
+                for f in range(f0, f1):
+                    add_sample(data, values[f], np.int64(codes[i, f]), i, w, True)
         elif unit:
             for p in range(start, end):
                 i = samples[p]
-                b = np.int64(codes_f[i])
-                hist_f[b, COUNT] += 1.0
-                hist_f[b, WEIGHT] += 1.0
-                hist_f[b, STATS + np.int64(data.labels[i])] += 1.0
+                c = STATS + np.int64(data.labels[i])
+                for f in range(f0, f1):
+                    b = np.int64(codes[i, f])
+                    values[f, b, COUNT] += 1.0
+                    values[f, b, WEIGHT] += 1.0
+                    values[f, b, c] += 1.0
         else:
             for p in range(start, end):
-                b = np.int64(codes_f[samples[p]])
-                add_sample(data, hist_f, b, samples[p], weights[p], False)
+                i = samples[p]
+                for f in range(f0, f1):
+                    add_sample(data, values[f], np.int64(codes[i, f]), i, weights[p], False)
+    for f in range(f_lo, f_hi):
         list_occupied(data, hist, f, end - start)
 
 
@@ -427,13 +441,13 @@ def partition_samples(data, scratch, start, end, f, b, missing_left):
     """Stable partition of ``samples[start:end]``: left the samples with ``code <= b`` (and the
     missing ones when ``missing_left``); returns the first position of the right child."""
     samples = data.samples
-    codes_f = data.codes[f]
+    codes = data.codes
     buffer = scratch.buffer
     left = start
     n_right = 0
     for p in range(start, end):
         i = samples[p]
-        code = np.int64(codes_f[i])
+        code = np.int64(codes[i, f])
         goes_left = np.int64(missing_left if code == data.missing_bin else code <= b)
         # both written, one kept: no branch to mispredict on a random split
         samples[left] = i

@@ -40,7 +40,7 @@ def slot_of(pool, slot):
 @kernel
 def _new_pool(data, criterion, capacity):
     """``capacity`` histogram slots, all free and zero: ``(pool, free, n_free)``."""
-    d = data.codes.shape[0]
+    d = data.codes.shape[1]
     n_bins = data.missing_bin + 1
     pool = Pool(
         np.zeros((capacity, d, n_bins, STATS + criterion.n_classes)),
@@ -60,7 +60,7 @@ def first_pool_slots(data, criterion, rules, root):
     nodes can wait at once (one per level below it), up to ``POOL_SLOTS`` and ``POOL_BYTES``.
     Sized so rather than grown from a few, the pool is never copied in a deep tree (two copies
     alive while growing made a third of the fit's memory at 1M x 20)."""
-    d = data.codes.shape[0]
+    d = data.codes.shape[1]
     slot_bytes = d * (data.missing_bin + 1) * (STATS + criterion.n_classes) * 8
     levels = min(rules.max_depth - root.depth, root.end - root.start) + 2
     return max(min(levels, POOL_SLOTS, POOL_BYTES // slot_bytes), 2)

@@ -36,7 +36,7 @@ class HistThreadedBuild:
         self.data, self.criterion, self.rules = data, criterion, rules
         self.make_scratch, self.make_workspace = make_scratch, make_workspace
         self.n_values, self.pool = n_values, pool
-        self.d = data.codes.shape[0]
+        self.d = data.codes.shape[1]
         self.n_threads = pool._max_workers
 
     def run(self, defer_below):

@@ -150,7 +150,7 @@ def fit(estimator, X, y, sample_weight=None, *, memory_limit=DEFAULT_MEMORY_LIMI
     rules = stopping_rules(estimator, d, n_samples, min_weight_leaf, max_features, None)
     label_dtype = np.uint8 if n_stats <= 256 else np.int32
     meta = HistData(
-        codes=np.zeros((d, 0), dtype=np.uint8),
+        codes=np.zeros((0, d), dtype=np.uint8),
         samples=np.zeros(0, dtype=np.int32),
         labels=np.zeros(0, dtype=label_dtype),
         targets=np.zeros(0),
@@ -298,7 +298,7 @@ def _prepare_block(x_block, y_block, w_block, name, classes, class_w, edges, n_e
 
 
 def _block_totals(state):
-    return state[0].shape[1], float(state[3].sum())
+    return state[0].shape[0], float(state[3].sum())
 
 
 def _block_histograms(state, node_of_row, slot_of_node, shape):

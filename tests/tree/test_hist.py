@@ -92,7 +92,7 @@ def test_continuous_features_give_the_exact_tree_of_the_bin_codes(max_bins):
     X[rng.rand(*X.shape) < 0.03] = np.nan
     y = (np.nan_to_num(X[:, 0]) + np.nan_to_num(X[:, 1]) ** 2 + rng.randn(3_000) > 0.8).astype(int)
     edges, n_edges = fit_bin_edges(X, max_bins, None, None)
-    codes = bin_features(X, edges, n_edges, max_bins).T.astype(float)
+    codes = bin_features(X, edges, n_edges, max_bins).astype(float)
     codes[np.isnan(X)] = np.nan
     hist = DecisionTree(splitter="hist", max_bins=max_bins, max_depth=8).fit(X, y)
     on_codes = DecisionTree(max_depth=8).fit(codes, y)
@@ -118,7 +118,7 @@ def test_quantile_edges_leave_no_bin_empty_and_codes_follow_the_edges():
     edges = feature_edges(column, 32)
     assert 1 <= edges.size <= 31 and np.all(np.diff(edges) > 0)
     X = column[:, None]
-    codes = bin_features(X, edges[None, :], np.array([edges.size]), 32)[0]
+    codes = bin_features(X, edges[None, :], np.array([edges.size]), 32)[:, 0]
     assert np.unique(codes).size == edges.size + 1
     for b in range(edges.size):  # code <= b exactly when x <= edges[b]
         np.testing.assert_array_equal(codes <= b, column.astype(np.float64) <= edges[b])
@@ -141,7 +141,7 @@ def test_codes_count_the_edges_below_each_value_on_any_number_of_threads(max_bin
     for n_threads in (1, 2, 3):
         codes = bin_features(X, edges, n_edges, max_bins, n_threads)
         assert codes.dtype == np.uint8
-        np.testing.assert_array_equal(codes, expected)
+        np.testing.assert_array_equal(codes, expected.T)
 
 
 def test_subsample_is_seeded():
