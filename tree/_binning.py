@@ -112,18 +112,40 @@ def bin_rows(X32, padded_edges, missing_bin, codes, start, end):
 
     ``padded_edges`` holds each feature's edges followed by inf, ``SEARCH_WIDTH`` in all: the
     binary search then has the same steps for every value, which the compiler unrolls into
-    code without branches (a search whose length varies by feature measured 4 times slower)."""
+    code without branches (a search whose length varies by feature measured 4 times slower).
+    Four rows are searched side by side: four independent chains of loads keep the processor
+    busy while each waits for its own."""
     d = X32.shape[1]
-    for i in range(start, end):
+    i = start
+    while i + 4 <= end:
         for f in range(d):
-            x = np.float64(np.float32(X32[i, f]))  # X32's values as float32, any dtype
-            if np.isnan(x):
-                codes[i, f] = missing_bin
-                continue
+            edges_f = padded_edges[f]
+            x0 = np.float64(np.float32(X32[i, f]))  # X32's values as float32, any dtype
+            x1 = np.float64(np.float32(X32[i + 1, f]))
+            x2 = np.float64(np.float32(X32[i + 2, f]))
+            x3 = np.float64(np.float32(X32[i + 3, f]))
+            b0 = b1 = b2 = b3 = 0
+            length = SEARCH_WIDTH
+            while length > 1:
+                half = length >> 1
+                b0 += half * (edges_f[b0 + half - 1] < x0)
+                b1 += half * (edges_f[b1 + half - 1] < x1)
+                b2 += half * (edges_f[b2 + half - 1] < x2)
+                b3 += half * (edges_f[b3 + half - 1] < x3)
+                length -= half
+            codes[i, f] = missing_bin if np.isnan(x0) else b0 + (edges_f[b0] < x0)
+            codes[i + 1, f] = missing_bin if np.isnan(x1) else b1 + (edges_f[b1] < x1)
+            codes[i + 2, f] = missing_bin if np.isnan(x2) else b2 + (edges_f[b2] < x2)
+            codes[i + 3, f] = missing_bin if np.isnan(x3) else b3 + (edges_f[b3] < x3)
+        i += 4
+    for row in range(i, end):
+        for f in range(d):
+            edges_f = padded_edges[f]
+            x = np.float64(np.float32(X32[row, f]))
             base = 0
             length = SEARCH_WIDTH
             while length > 1:
                 half = length >> 1
-                base += half * (padded_edges[f, base + half - 1] < x)
+                base += half * (edges_f[base + half - 1] < x)
                 length -= half
-            codes[i, f] = base + (padded_edges[f, base] < x)
+            codes[row, f] = missing_bin if np.isnan(x) else base + (edges_f[base] < x)
