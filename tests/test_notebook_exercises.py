@@ -14,13 +14,7 @@ import pytest
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 MIN_EXERCISES = 3
-# Notebooks whose exercises are written; the rest join as they get theirs (issue 19).
-WITH_EXERCISES = [
-    "01_decision_tree.ipynb",
-    "02_evaluation_metrics.ipynb",
-    "03_implementing_pipelines.ipynb",
-    "04_test_evaluation_and_deploy.ipynb",
-]
+NOTEBOOKS = sorted(path.name for path in NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
 
 
 def _builder():
@@ -54,7 +48,7 @@ def exercise_problems(notebook, is_solution):
     return problems
 
 
-@pytest.mark.parametrize("name", WITH_EXERCISES)
+@pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_has_checked_exercises(name):
     builder = _builder()
     source = builder.SOURCE_DIR / name.replace(".ipynb", ".py")

@@ -185,6 +185,7 @@ SCHEMA = {
             "criterion": Choice("gini", "entropy", "log_loss"),
             "splitter": Choice("best", "random", "hist"),
             "max_bins": INT,
+            "min_category_samples": INT,
             "max_depth": OPT_INT,
             "min_samples_split": IntOrFloat(),
             "min_samples_leaf": IntOrFloat(),

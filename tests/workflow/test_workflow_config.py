@@ -89,6 +89,7 @@ def test_overrides_apply_and_validate(tmp_path):
         ("data.target=income", "data.target"),
         ("model.positive_class=rich", "model.positive_class"),
         ("data.sha256=abc", "data.sha256"),
+        ("model.tree.min_category_samples=0", "model.tree.min_category_samples"),
     ],
 )
 def test_wrong_values_name_the_key(override, key, tmp_path):
@@ -131,3 +132,15 @@ def test_config_hash_is_stable_and_sensitive(tmp_path):
     assert config_sha256(config) == config_sha256(load_config(cwd=tmp_path)[0])
     changed = apply_overrides(config, ["model.tree.max_depth=12"])
     assert config_sha256(changed) != config_sha256(config)
+
+
+def test_min_category_samples_reaches_the_native_tree(tmp_path):
+    from pipeline.workflow.model_factory import build_pipeline
+
+    config, _ = load_config(
+        overrides=["model.pipeline.encoding=native", "model.tree.min_category_samples=25"],
+        cwd=tmp_path,
+    )
+    classifier = build_pipeline(config).steps[-1][1]
+    assert classifier.min_category_samples == 25
+    assert classifier.categorical_features  # the encoded categorical columns, natively
