@@ -34,6 +34,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from tree._bundles import UNIT
 from tree._criterion import MSE, children_impurity, impurity_improvement, proxy_improvement
 from tree._features import prepare_candidates
 from tree._jit import borrowing_entry, borrowing_kernel
@@ -106,6 +107,8 @@ def make_categorical(is_categorical, min_category_samples, max_code, n_samples, 
 def gather_groups(criterion, col, start, end, cat):
     """The groups of the segment ``[start, end)`` of the column ``col`` (sorted by code, missing
     last) into ``cat``; return their number."""
+    if criterion.code != MSE and criterion.n_classes == 2 and criterion.weight_mode == UNIT:
+        return _gather_two_classes(col, start, end, cat)
     values_f = col.values
     g = -1
     previous = np.float32(0.0)
@@ -124,6 +127,43 @@ def gather_groups(criterion, col, start, end, cat):
         cat.count[g] += 1
         cat.weight[g] += add_sample(criterion, col, p, cat.stats[g])
     return g + 1
+
+
+@borrowing_kernel
+def _gather_two_classes(col, start, end, cat):
+    # unit weights, two classes: a group's counts in registers until the next group starts
+    # (integer counts: the same statistics as gather_groups' general loop)
+    values_f = col.values
+    g = -1
+    code = np.int64(0)
+    previous = np.float32(0.0)
+    n_group = 0
+    n_ones = 0
+    for p in range(start, end):
+        v = values_f[p]
+        missing = np.isnan(v)
+        if g < 0 or (missing and code != MISSING_CODE) or (not missing and v != previous):
+            if g >= 0:
+                _store_group(cat, g, n_group, n_ones)
+            g += 1
+            code = np.int64(MISSING_CODE) if missing else np.int64(v)
+            cat.code[g] = code
+            n_group = 0
+            n_ones = 0
+            previous = v
+        n_group += 1
+        n_ones += np.int64(col.labels[p])
+    if g >= 0:
+        _store_group(cat, g, n_group, n_ones)
+    return g + 1
+
+
+@borrowing_kernel
+def _store_group(cat, g, n_group, n_ones):
+    cat.count[g] = n_group
+    cat.weight[g] = np.float64(n_group)
+    cat.stats[g, 0] = np.float64(n_group - n_ones)
+    cat.stats[g, 1] = np.float64(n_ones)
 
 
 @borrowing_kernel
