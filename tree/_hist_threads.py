@@ -120,6 +120,7 @@ class HistThreadedBuild:
     def _grow_deferred(self, deferred):
         def grow(k):
             root, hist = deferred[k]
+            deferred[k] = None  # its histograms freed once its subtree has copied them
             nodes = new_nodes(2 * (root.end - root.start), self.n_values)
             count, sub_max_depth = build_hist_depth_first(
                 self.data, self.criterion, self.rules, self.make_workspace(),
