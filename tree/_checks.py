@@ -93,9 +93,9 @@ def check_X(X, name, min_samples=1, allow_nan=True, copy_to_float32=True):
 
     Raises TypeError for sparse input, ValueError for wrong dimensions, empty data, non-numeric,
     complex or infinite values (and NaN unless ``allow_nan``: missing values are supported).
-    With ``copy_to_float32=False`` the checked array keeps its float or integer dtype and
-    layout (no copy of a numeric array): its values are still checked as float32 values, for a
-    caller that converts them one at a time (``splitter="hist"``'s binning).
+    With ``copy_to_float32=False`` a C- or F-contiguous float32 or float64 array is checked but
+    not copied (other input is still copied to float32): its values are checked as float32
+    values, for a caller that converts them one at a time (the presort, the binning).
     """
     if X is None:
         raise ValueError(f"{name} got X=None; pass a 2-D array of shape (n_samples, n_features).")
@@ -149,7 +149,8 @@ def check_X(X, name, min_samples=1, allow_nan=True, copy_to_float32=True):
             f"Found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is "
             f"required by {name}."
         )
-    if not copy_to_float32:
+    contiguous = arr.flags.c_contiguous or arr.flags.f_contiguous
+    if not copy_to_float32 and arr.dtype in (np.float32, np.float64) and contiguous:
         for start in range(0, n_samples, CHECK_BLOCK_ROWS):  # a block at a time: no big temporary
             _check_float32_values(arr[start : start + CHECK_BLOCK_ROWS], name, allow_nan)
         return arr

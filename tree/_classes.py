@@ -91,8 +91,8 @@ class _BaseDecisionTree(TreeEstimatorBase):
         if self.categorical_features is not None:  # pandas categories -> codes
             X, category_names = categories_to_codes(X)
         names = feature_names_of(X)
-        # the histogram splitter bins X's values one at a time: no float32 copy of X
-        X32 = check_X(X, name, copy_to_float32=self.splitter != "hist")
+        # the presort and the binning read X's values as float32 one at a time: no copy of X
+        X32 = check_X(X, name, copy_to_float32=False)
         is_categorical = fit_categorical(self, X_given, X32.shape[1], names, X32)
         n_samples, n_features = X32.shape
         y_enc, n_stats, class_w, target_attrs = self._encode_targets(y, n_samples, name)

@@ -83,8 +83,8 @@ def _presort_chunk(t, n_chunks, X, y, order, values, labels, keys, keys2, idx, i
 
 
 def presort(X, codes=None, y=None, n_threads=1):
-    """Sort each column of the float32 matrix ``X``, carrying the uint8/int32 class ``codes`` or
-    the float64 targets ``y`` (one of them).
+    """Sort each column of ``X`` (float32 or float64, its values as float32), carrying the
+    uint8/int32 class ``codes`` or the float64 targets ``y`` (one of them).
 
     Returns ``(order int32, values float32, labels, targets)``, each of shape
     ``(n_features, n_samples)`` but the one not carried, of shape ``(n_features, 0)``.
