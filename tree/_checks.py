@@ -152,36 +152,22 @@ def check_X(X, name, min_samples=1, allow_nan=True, copy_to_float32=True):
     contiguous = arr.flags.c_contiguous or arr.flags.f_contiguous
     if not copy_to_float32 and arr.dtype in (np.float32, np.float64) and contiguous:
         for start in range(0, n_samples, CHECK_BLOCK_ROWS):  # a block at a time: no big temporary
-            _check_float32_values(arr[start : start + CHECK_BLOCK_ROWS], name, allow_nan)
+            block = arr[start : start + CHECK_BLOCK_ROWS]
+            with np.errstate(over="ignore"):
+                _check_float32_values(block.astype(np.float32), name, allow_nan)
         return arr
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        if np.isinf(arr).any():
-            raise ValueError(
-                "Input X contains infinity or a value too large for dtype('float32'). Replace "
-                "or clip such values."
-            )
-        if not allow_nan:
-            raise ValueError(
-                f"Input X contains NaN. {name} does not accept missing values here; impute "
-                "them first (for example with pipeline.preprocessing.SimpleImputer)."
-            )
     with np.errstate(over="ignore"):
         out = np.ascontiguousarray(arr, dtype=np.float32)
-    if arr.dtype != np.float32 and np.isinf(out).any():
-        raise ValueError(
-            "Input X contains infinity or a value too large for dtype('float32'). Replace or "
-            "clip such values."
-        )
+    _check_float32_values(out, name, allow_nan)
     return out
 
 
-def _check_float32_values(block, name, allow_nan):
-    """The checks of ``check_X`` on a block of rows, without keeping its float32 copy."""
-    with np.errstate(over="ignore"):
-        as_float32 = block.astype(np.float32)
-    if np.isfinite(as_float32).all():
+def _check_float32_values(values, name, allow_nan):
+    """Refuse infinite float32 ``values`` (also those too large for float32), and NaN unless
+    ``allow_nan``."""
+    if np.isfinite(values).all():
         return
-    if np.isinf(as_float32).any():
+    if np.isinf(values).any():
         raise ValueError(
             "Input X contains infinity or a value too large for dtype('float32'). Replace or "
             "clip such values."
