@@ -9,16 +9,16 @@ import numbers
 
 import numpy as np
 
-from tree._tree import TREE_LEAF
-from tree.export import (
+from tree._export_common import (
     check_class_names,
     check_int,
-    color_palette,
     default_feature_names,
     fitted_tree,
     is_classifier,
     preorder,
 )
+from tree._node_style import color_palette
+from tree._tree import TREE_LEAF
 
 
 # --------------------------------------------------------------------------------------------
