@@ -7,21 +7,12 @@ announced by a markdown cell before its solution, each solution asserting its ow
 """
 
 import ast
-import importlib.util
-from pathlib import Path
 
 import pytest
+from notebook_support import NOTEBOOK_DIR, load_builder
 
-NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 MIN_EXERCISES = 3
 NOTEBOOKS = sorted(path.name for path in NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
-
-
-def _builder():
-    spec = importlib.util.spec_from_file_location("notebook_builder", NOTEBOOK_DIR / "_build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _asserts(source):
@@ -50,13 +41,13 @@ def exercise_problems(notebook, is_solution):
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_has_checked_exercises(name):
-    builder = _builder()
+    builder = load_builder()
     source = builder.SOURCE_DIR / name.replace(".ipynb", ".py")
     assert exercise_problems(builder.build_notebook(source), builder.is_solution) == []
 
 
 def test_the_exercise_check_can_fail(tmp_path):
-    builder = _builder()
+    builder = load_builder()
     source = tmp_path / "07_demo.py"
     good = "# %% [markdown]\n# **Exercise.** Add.\n\n# %% [solution]\nassert 1 + 1 == 2\n"
     source.write_text(good * MIN_EXERCISES, encoding="utf-8")

@@ -6,14 +6,13 @@ working directory, with ``TMPDIR`` pointing into pytest's temporary folder so th
 directories the notebooks create are cleaned up by pytest. Any cell that raises fails the test.
 """
 
-import importlib.util
 import json
 import time
 from pathlib import Path
 
 import pytest
+from notebook_support import NOTEBOOK_DIR, load_builder
 
-NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 EXPECTED = [
     "01_decision_tree.ipynb",
     "02_evaluation_metrics.ipynb",
@@ -24,13 +23,6 @@ EXPECTED = [
 # a machine loaded by the rest of the suite (xdist workers) while still catching a runaway cell.
 WALL_LIMIT_SECONDS = 150
 CELL_TIMEOUT_SECONDS = 120
-
-
-def _load_builder():
-    spec = importlib.util.spec_from_file_location("notebook_builder", NOTEBOOK_DIR / "_build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _cells_with_outputs(notebook):
@@ -61,7 +53,7 @@ def test_committed_notebook_has_no_outputs(name):
 
 
 def test_output_check_catches_an_executed_notebook(tmp_path):
-    builder = _load_builder()
+    builder = load_builder()
     notebook = builder.build_notebook(builder.SOURCE_DIR / "01_decision_tree.py")
     code_cell = next(cell for cell in notebook.cells if cell.cell_type == "code")
     code_cell.execution_count = 1
@@ -77,7 +69,7 @@ def test_output_check_catches_an_executed_notebook(tmp_path):
 
 @pytest.mark.parametrize("name", EXPECTED)
 def test_notebook_matches_its_source(name):
-    builder = _load_builder()
+    builder = load_builder()
     source = builder.SOURCE_DIR / name.replace(".ipynb", ".py")
     committed = (NOTEBOOK_DIR / name).read_text(encoding="utf-8")
     assert committed == builder.render(source), (
@@ -86,7 +78,7 @@ def test_notebook_matches_its_source(name):
 
 
 def test_builder_splits_markdown_and_code(tmp_path):
-    builder = _load_builder()
+    builder = load_builder()
     source = tmp_path / "07_demo.py"
     source.write_text(
         'ignored = "preamble"\n# %% [markdown]\n# # Title\n#\n# text\n\n# %%\nx = 1\n\n\ny = 2\n'
@@ -106,7 +98,7 @@ def test_builder_splits_markdown_and_code(tmp_path):
 
 
 def test_builder_check_mode_reports_a_stale_notebook(tmp_path, monkeypatch, capsys):
-    builder = _load_builder()
+    builder = load_builder()
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "07_demo.py").write_text("# %%\nx = 1\n", encoding="utf-8")
     monkeypatch.setattr(builder, "NOTEBOOK_DIR", tmp_path)
