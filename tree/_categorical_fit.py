@@ -11,7 +11,7 @@ training samples (see ``tree._categorical``).
 
 import numpy as np
 
-from tree._categorical import make_categorical
+from tree._categorical_search import make_categorical
 
 
 def categorical_bundles(categorical, X32, n_stats):

@@ -10,7 +10,7 @@ decided for the categories absent from the node. ``next_node`` is that rule, for
 import numpy as np
 from numba import njit
 
-from tree._categorical import has_bit
+from tree._categorical_search import has_bit
 
 
 @njit(cache=True, nogil=True)
