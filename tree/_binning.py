@@ -7,6 +7,10 @@ otherwise midpoints between quantiles of the subsample. A value ``x`` gets the c
 ``b = #{edges < x}``, so ``code <= b`` exactly when ``x <= edges[b]``: a split on bins is a
 threshold in the feature's own units, and ``predict`` on raw X needs no binning. A missing
 value gets the code ``max_bins`` (one bin more).
+
+A categorical feature (native categorical splits, ``tree._categorical_hist``) gets one bin per
+category seen in *any* training row, in increasing order of code (``category_bins``), its edges
+the midpoints between consecutive codes; it may have at most ``max_bins`` categories.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -46,11 +50,31 @@ def feature_edges(column, max_bins):
     return midpoints(distinct)[positions - 1]
 
 
-def fit_bin_edges(X32, max_bins, subsample, rng, n_threads=1):
+def category_bins(X32, is_categorical, max_bins):
+    """Each categorical feature's categories (its distinct codes in every row, increasing), one
+    bin each: ``bin_code`` int64 ``(n_features, max_bins + 1)``, the code of bin ``b`` of
+    feature ``f`` at ``[f, b]`` (-1: no such bin; numeric features have none)."""
+    d = X32.shape[1]
+    bin_code = np.full((d, max_bins + 1), -1, dtype=np.int64)
+    for f in np.flatnonzero(is_categorical):
+        column = np.asarray(X32[:, f], dtype=np.float32)
+        present = np.flatnonzero(np.bincount(column[~np.isnan(column)].astype(np.int64)))
+        if present.size > max_bins:
+            raise ValueError(
+                f"categorical feature {f} has {present.size} categories, more than "
+                f"max_bins={max_bins}: splitter='hist' gives each category a bin of its own. Use "
+                "splitter='best' (any number of categories), or merge the rare categories."
+            )
+        bin_code[f, : present.size] = present
+    return bin_code
+
+
+def fit_bin_edges(X32, max_bins, subsample, rng, n_threads=1, bin_code=None):
     """Per feature, its bin edges from at most ``subsample`` rows of ``X32`` (float32 values,
     any numeric dtype) drawn with
     ``rng``: ``(edges (n_features, max_bins - 1) float64 padded with inf, n_edges int64)``,
-    features on ``n_threads`` threads."""
+    features on ``n_threads`` threads. A feature with categories in ``bin_code``
+    (``category_bins``) gets the midpoints between its codes."""
     n, d = X32.shape
     rows = slice(None)
     if subsample is not None and n > subsample:
@@ -61,6 +85,11 @@ def fit_bin_edges(X32, max_bins, subsample, rng, n_threads=1):
     n_edges = np.zeros(d, dtype=np.int64)
 
     def fit_feature(f):
+        if bin_code is not None and bin_code[f, 0] >= 0:
+            e = midpoints(bin_code[f][bin_code[f] >= 0])
+            edges[f, : e.size] = e
+            n_edges[f] = e.size
+            return
         with np.errstate(over="ignore"):  # checked already (tree._checks.check_X)
             column = X32[rows, f].astype(np.float32)
         e = feature_edges(column, max_bins)

@@ -149,7 +149,7 @@ def check_categorical_monotonic(mask, monotonic):
 
 def check_categorical_options(estimator):
     """Refuse the options that native categorical splits do not support."""
-    if estimator.splitter in ("random", "hist"):
+    if estimator.splitter == "random":
         raise ValueError(
             f"categorical_features is not supported with splitter={estimator.splitter!r}; use "
             "splitter='best' or encode the categories (one-hot) instead."

@@ -14,9 +14,10 @@ import numpy as np
 from tree._categorical_search import make_categorical
 
 
-def categorical_bundles(categorical, X32, n_stats):
+def categorical_bundles(categorical, X32, n_stats, bin_code=None):
     """A function of ``capacity`` that makes a new ``Categorical`` for a build on ``X32`` (one
-    per thread or subtree), the largest code found once."""
+    per thread or subtree), the largest code found once; ``bin_code`` for ``splitter="hist"``
+    (``tree._binning.category_bins``)."""
     is_categorical, min_category_samples = categorical
     max_code = 0
     for j in np.flatnonzero(is_categorical):
@@ -26,8 +27,9 @@ def categorical_bundles(categorical, X32, n_stats):
 
     def bundle(capacity):
         return make_categorical(
-            is_categorical, min_category_samples, max_code, X32.shape[0], n_stats, capacity
-        )
+            is_categorical, min_category_samples, max_code, X32.shape[0], n_stats, capacity,
+            bin_code,
+        )  # fmt: skip
 
     return bundle
 

@@ -62,12 +62,19 @@ Categorical = namedtuple(
         "vec2",  # float64 (n_stats,)
         "chosen",  # uint64 (n_words,): the chosen split's bitset
         "node_bitsets",  # uint64 (node capacity, n_words): per node its bitset
+        "bin_code",  # int64 (n_features, n_bins): splitter="hist", each bin's code, else empty
+        "bin_side",  # uint8 (n_bins,): splitter="hist", 1 for the bins a split sends left
     ],
 )
 
 
-def make_categorical(is_categorical, min_category_samples, max_code, n_samples, n_stats, capacity):
-    """The categorical bundle of one (serial) build: codes up to ``max_code``."""
+def make_categorical(
+    is_categorical, min_category_samples, max_code, n_samples, n_stats, capacity, bin_code=None
+):
+    """The categorical bundle of one (serial) build: codes up to ``max_code``; ``bin_code`` the
+    code of each bin of each feature for ``splitter="hist"`` (``tree._binning``)."""
+    if bin_code is None:
+        bin_code = np.zeros((0, 0), dtype=np.int64)
     n_words = max(1, (int(max_code) + 64) // 64)
     n_groups = min(int(n_samples), int(max_code) + 1) + 1
     return Categorical(
@@ -90,6 +97,8 @@ def make_categorical(is_categorical, min_category_samples, max_code, n_samples, 
         vec2=np.zeros(n_stats, dtype=np.float64),
         chosen=np.zeros(n_words, dtype=np.uint64),
         node_bitsets=np.zeros((capacity, n_words), dtype=np.uint64),
+        bin_code=bin_code,
+        bin_side=np.zeros(bin_code.shape[1], dtype=np.uint8),
     )
 
 

@@ -229,11 +229,29 @@ def check_classification_y(y, n_samples, name):
                 "Unknown label type: y mixes strings and numbers "
                 f"({sorted(k.__name__ for k in kinds)}); use one type for all labels."
             )
+    if y.dtype.kind in "iu" and y.size and 0 <= y.min() and y.max() < SMALL_LABELS:
+        return _encode_small_labels(y)
     try:
         classes, encoded = np.unique(y, return_inverse=True)
     except TypeError as exc:
         raise ValueError(f"Unknown label type: the labels of y cannot be sorted: {exc}") from exc
     return classes, encoded.reshape(-1).astype(np.int64)
+
+
+SMALL_LABELS = 2**16  # non-negative integer labels below this are counted, not sorted
+
+
+def _encode_small_labels(y):
+    """``(classes, codes)`` of non-negative integer labels below ``SMALL_LABELS`` by counting:
+    ``np.unique``'s sort allocates five arrays the size of y (39 MB at a million labels),
+    counting none but the codes (none at all when the labels are already 0 to k - 1)."""
+    y = y.reshape(-1)
+    present = np.bincount(y) > 0
+    classes = np.flatnonzero(present).astype(y.dtype)
+    if classes.size == present.size:  # already the codes
+        return classes, y.astype(np.int64, copy=False)
+    code_of = np.cumsum(present) - 1
+    return classes, code_of[y]
 
 
 def check_sample_weight(sample_weight, n_samples):

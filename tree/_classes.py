@@ -66,8 +66,9 @@ class DecisionTree(_BaseDecisionTree):
         The features split natively as categories, ``x in {A, C}`` (see ``tree._categorical``):
         as in scikit-learn's HistGradientBoosting, the pandas ``category`` columns
         ("from_dtype"), a boolean mask, integer indices or feature names. Their values are
-        non-negative integer codes (NaN: missing); not with ``splitter="random"`` or
-        ``"hist"``, ``criterion="absolute_error"`` or a monotonic constraint on them.
+        non-negative integer codes (NaN: missing); not with ``splitter="random"``,
+        ``criterion="absolute_error"`` or a monotonic constraint on them. With
+        ``splitter="hist"`` each category has a bin of its own: at most ``max_bins`` of them.
     min_category_samples : int, default 1
         Categories with fewer samples in a node take no part in its split search and go with
         the child that has more samples (1: every category takes part, CART's exact split).

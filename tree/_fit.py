@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
-from tree._binning import DEFAULT_SUBSAMPLE, bin_features, fit_bin_edges
+from tree._binning import DEFAULT_SUBSAMPLE, bin_features, category_bins, fit_bin_edges
 from tree._builder import build_best_first, build_depth_first, new_nodes
 from tree._bundles import UNIT, Criterion, Presorted, Root, Rules, make_workspace
 from tree._categorical_fit import categorical_bundles, keep_bitsets
@@ -73,10 +73,9 @@ def grow_tree(
             estimator, d, n_samples_total, min_weight_leaf, max_features, monotonic
         )
         if estimator.splitter == "hist":
-            cols_i, cols_f, node_v, depth = _build_hist(
-                estimator, X32, codes, targets, criterion, rules, seed, n_values
+            cols_i, cols_f, node_v, depth, node_bitsets = _build_hist(
+                estimator, X32, codes, targets, criterion, rules, seed, n_values, categorical
             )
-            node_bitsets = None
         else:
             data = Presorted(*presort(X32, codes, targets, n_threads if use_parallel else 1))
             cols_i, cols_f, node_v, depth, node_bitsets = _build(
@@ -155,14 +154,20 @@ def tree_from_columns(d, n_values, cols_i, cols_f, node_v, depth):
     return tree
 
 
-def _build_hist(estimator, X32, codes, targets, criterion, rules, seed, n_values):
-    """Bin ``X32`` and grow the tree on its histograms (``splitter="hist"``)."""
+def _build_hist(estimator, X32, codes, targets, criterion, rules, seed, n_values, categorical):
+    """Bin ``X32`` and grow the tree on its histograms (``splitter="hist"``): the tree's
+    columns, values and depth, and the per-node categorical bitsets (None without)."""
     n, d = X32.shape
     max_bins = estimator.max_bins
     n_threads = numba.get_num_threads() if n * d >= PARALLEL_MIN_CELLS else 1
+    bin_code = make_categorical = None
+    if categorical is not None:
+        bin_code = category_bins(X32, categorical[0], max_bins)
+        make_categorical = categorical_bundles(categorical, X32, criterion.n_classes, bin_code)
     edges, n_edges = fit_bin_edges(
-        X32, max_bins, DEFAULT_SUBSAMPLE, np.random.RandomState(int(seed[1])), n_threads
-    )
+        X32, max_bins, DEFAULT_SUBSAMPLE, np.random.RandomState(int(seed[1])), n_threads,
+        bin_code,
+    )  # fmt: skip
     data = HistData(
         codes=bin_features(X32, edges, n_edges, max_bins, n_threads),
         samples=np.arange(n, dtype=np.int32),
@@ -176,18 +181,30 @@ def _build_hist(estimator, X32, codes, targets, criterion, rules, seed, n_values
     scratch = HistScratch(weights=np.empty(n_weights), buffer=np.empty(n, dtype=np.int32))
     ws = make_workspace(0, d, criterion.n_classes, _NO_LABELS, seed)
     if estimator.max_leaf_nodes is None:
-        return _build_hist_depth_first(data, criterion, rules, ws, scratch, seed, n_values)
-    else:
-        max_leaf_nodes = int(estimator.max_leaf_nodes)
-        nodes = new_nodes(2 * min(max_leaf_nodes, n) + 1, n_values)
-        node_count, depth = build_hist_best_first(
-            data, criterion, rules, ws, scratch, nodes, max_leaf_nodes
+        return _build_hist_depth_first(
+            data, criterion, rules, ws, scratch, seed, n_values, make_categorical
         )
+    max_leaf_nodes = int(estimator.max_leaf_nodes)
+    capacity = 2 * min(max_leaf_nodes, n) + 1
+    nodes = new_nodes(capacity, n_values)
+    cat = None if make_categorical is None else make_categorical(capacity)
+    node_count, depth = build_hist_best_first(
+        data, criterion, rules, ws, scratch, nodes, max_leaf_nodes, cat
+    )
+    return (*_serial_columns(nodes, node_count), depth, _serial_bitsets(cat, node_count))
+
+
+def _serial_columns(nodes, node_count):
+    # the tree's columns, and its values not a view keeping the spare rows
     node_v = nodes.values[:node_count].copy()
-    return nodes.ints[:node_count].T, nodes.floats[:node_count].T, node_v, depth
+    return nodes.ints[:node_count].T, nodes.floats[:node_count].T, node_v
 
 
-def _build_hist_depth_first(data, criterion, rules, ws, scratch, seed, n_values):
+def _serial_bitsets(cat, node_count):
+    return None if cat is None else (cat.node_bitsets[:node_count], cat.n_codes)
+
+
+def _build_hist_depth_first(data, criterion, rules, ws, scratch, seed, n_values, make_categorical):
     """The histogram builder's depth-first tree: on one thread for small data, else the top
     levels node by node with every thread, then the subtrees of the nodes they deferred
     concurrently (``tree._hist_threads``: the same tree on any number of threads)."""
@@ -195,12 +212,12 @@ def _build_hist_depth_first(data, criterion, rules, ws, scratch, seed, n_values)
     n_threads = numba.get_num_threads()
     if n_threads == 1 or n * d < PARALLEL_MIN_CELLS:
         nodes = new_nodes(2 * n, n_values)
+        cat = None if make_categorical is None else make_categorical(2 * n)
         root = Root(0, n, 0, np.inf, -np.inf, np.inf)
         node_count, depth = build_hist_depth_first(
-            data, criterion, rules, ws, scratch, nodes, root, None
+            data, criterion, rules, ws, scratch, nodes, root, None, cat
         )
-        node_v = nodes.values[:node_count].copy()
-        return nodes.ints[:node_count].T, nodes.floats[:node_count].T, node_v, depth
+        return (*_serial_columns(nodes, node_count), depth, _serial_bitsets(cat, node_count))
 
     def make_scratch(buffer_size):
         return scratch._replace(buffer=np.empty(buffer_size, dtype=np.int32))
@@ -209,7 +226,9 @@ def _build_hist_depth_first(data, criterion, rules, ws, scratch, seed, n_values)
         return make_workspace(0, d, criterion.n_classes, _NO_LABELS, seed)
 
     with ThreadPoolExecutor(max_workers=n_threads) as pool:
-        build = HistThreadedBuild(data, criterion, rules, make_scratch, make_ws, n_values, pool)
+        build = HistThreadedBuild(
+            data, criterion, rules, make_scratch, make_ws, n_values, pool, make_categorical
+        )
         return build.run(max(n // (8 * n_threads), 2_000))
 
 
@@ -257,6 +276,4 @@ def _build(
             absolute_error,
             cat,
         )
-    node_v = nodes.values[:node_count].copy()  # not a view keeping the spare rows
-    bitsets = None if cat is None else (cat.node_bitsets[:node_count], cat.n_codes)
-    return nodes.ints[:node_count].T, nodes.floats[:node_count].T, node_v, depth, bitsets
+    return (*_serial_columns(nodes, node_count), depth, _serial_bitsets(cat, node_count))

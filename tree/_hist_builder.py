@@ -4,7 +4,8 @@ Each node waiting to be split owns a slot of a pool of histograms (``tree._hist`
 a node sums the smaller child's histograms from its samples into a free slot and subtracts
 them from the node's own, which become the larger child's; a leaf frees its slot. The pool
 grows when more nodes wait than it has slots. ``split_bin_node`` is the one evaluation of a
-node both builders use.
+node both builders use. With categorical features (``cat`` a ``Categorical``, else None and
+compiled without them) the scan, the choice and the partition are ``tree._categorical_hist``'s.
 """
 
 from collections import namedtuple
@@ -13,6 +14,8 @@ import numpy as np
 
 from tree._builder import _heap_pop, _heap_push, is_leaf_node, store_node, store_split, undo_split
 from tree._bundles import FEATURE
+from tree._categorical import store_categorical
+from tree._categorical_hist import chosen_any_bin_split, partition_any, scan_any_bins
 from tree._criterion import EPSILON, node_impurity
 from tree._hist import (
     STATS,
@@ -84,9 +87,10 @@ def _grown(pool, free, n_free):
 
 
 @borrowing_entry
-def split_bin_node(data, criterion, rules, ws, hist, start, end, depth, impurity):
+def split_bin_node(data, criterion, rules, ws, cat, hist, start, end, depth, impurity):
     """Evaluate the node ``[start, end)`` on its histograms ``hist`` (its statistics into
-    ``ws.totals``; ``impurity`` inf: compute it).
+    ``ws.totals``; ``impurity`` inf: compute it; a categorical split's bitset into
+    ``cat.chosen``).
 
     Returns ``(w_node, impurity, feature, bin, missing_left, threshold, impurity_left,
     impurity_right, improvement, missing_go_to_left)``, feature -1 for a leaf.
@@ -101,13 +105,24 @@ def split_bin_node(data, criterion, rules, ws, hist, start, end, depth, impurity
     m = bin_candidates(data, rules, ws, hist, start, end)
     for j in range(m):
         f = ws.features[j]
-        pos, num, den = scan_bins(
-            data, criterion, rules, hist, f, n_node, w_node, ws.totals, ws.candidate_stats[j]
-        )
+        left = ws.candidate_stats[j]
+        if cat is None:
+            pos, num, den = scan_bins(
+                data, criterion, rules, hist, f, n_node, w_node, ws.totals, left
+            )
+        else:
+            pos, num, den = scan_any_bins(
+                data, criterion, rules, cat, hist, f, n_node, w_node, ws.totals, left
+            )
         ws.best_pos[j] = pos
         ws.proxy_num[j] = num
         ws.proxy_den[j] = den
-    split = chosen_bin_split(data, criterion, ws, hist, m, n_node, w_node, impurity)
+    if cat is None:
+        split = chosen_bin_split(data, criterion, ws, hist, m, n_node, w_node, impurity)
+    else:
+        split = chosen_any_bin_split(
+            data, criterion, rules, ws, cat, hist, m, n_node, w_node, impurity
+        )
     feature, b, missing_left, threshold, _ = split[:5]
     imp_left, imp_right, improvement, missing_flag = split[5:]
     if feature < 0 or improvement + EPSILON < rules.min_impurity_decrease:
@@ -156,10 +171,20 @@ def copy_histograms(source, target):
     target.n_occupied[:] = source.n_occupied
 
 
+@borrowing_kernel
+def partition_node(data, scratch, cat, start, end, node_id, feature, b, missing_left):
+    """Partition the node by its split (numeric, or categorical by its kept bitset)."""
+    if cat is None:
+        return partition_samples(data, scratch, start, end, feature, b, missing_left)
+    bits = cat.node_bitsets[node_id]
+    return partition_any(data, scratch, cat, start, end, feature, b, missing_left, bits)
+
+
 @kernel
-def build_hist_depth_first(data, criterion, rules, ws, scratch, nodes, root, root_hist):
+def build_hist_depth_first(data, criterion, rules, ws, scratch, nodes, root, root_hist, cat):
     """Grow the (sub)tree of the segment ``[root.start, root.end)`` of the binned ``data``
-    depth-first into ``nodes`` (rows from 0); ``root_hist`` its histograms, or None to sum them.
+    depth-first into ``nodes`` (rows from 0); ``root_hist`` its histograms, or None to sum them;
+    ``cat`` None, or the ``Categorical`` that keeps the nodes' bitsets.
     Returns ``(node_count, max_depth)``."""
     pool, free, n_free = _new_pool(data, criterion, first_pool_slots(data, criterion, rules, root))
     # the stack: start, end, depth, parent, is_left, slot; impurity
@@ -188,7 +213,7 @@ def build_hist_depth_first(data, criterion, rules, ws, scratch, nodes, root, roo
         is_left = st_i[top, 4] == 1
         slot = st_i[top, 5]
         split = split_bin_node(
-            data, criterion, rules, ws, slot_of(pool, slot), start, end, depth, st_f[top]
+            data, criterion, rules, ws, cat, slot_of(pool, slot), start, end, depth, st_f[top]
         )
         w_node, impurity, feature, b, missing_left, threshold = split[:6]
         imp_left, imp_right, _, missing_flag = split[6:]
@@ -203,7 +228,9 @@ def build_hist_depth_first(data, criterion, rules, ws, scratch, nodes, root, roo
             n_free += 1
             continue
         store_split(nodes, node_id, feature, threshold, missing_flag)
-        pos = partition_samples(data, scratch, start, end, feature, b, missing_left)
+        if cat is not None:
+            store_categorical(cat, node_id, feature)
+        pos = partition_node(data, scratch, cat, start, end, node_id, feature, b, missing_left)
         pool, free, n_free, left_slot, right_slot = children_histograms(
             data, criterion, scratch, pool, free, n_free, slot, start, pos, end
         )
@@ -228,9 +255,10 @@ def build_hist_depth_first(data, criterion, rules, ws, scratch, nodes, root, roo
 
 
 @kernel
-def build_hist_best_first(data, criterion, rules, ws, scratch, nodes, max_leaf_nodes):
+def build_hist_best_first(data, criterion, rules, ws, scratch, nodes, max_leaf_nodes, cat):
     """Grow a tree best-first on the binned ``data`` with at most ``max_leaf_nodes`` leaves
-    (as ``tree._builder.build_best_first``); ``(node_count, max_depth)``."""
+    (as ``tree._builder.build_best_first``; ``cat`` as for ``build_hist_depth_first``);
+    ``(node_count, max_depth)``."""
     n = data.samples.shape[0]
     cap = nodes.ints.shape[0]
     pool, free, n_free = _new_pool(data, criterion, 8)
@@ -262,6 +290,7 @@ def build_hist_best_first(data, criterion, rules, ws, scratch, nodes, max_leaf_n
                 criterion,
                 rules,
                 ws,
+                cat,
                 slot_of(pool, slot),
                 start,
                 end,
@@ -278,6 +307,8 @@ def build_hist_best_first(data, criterion, rules, ws, scratch, nodes, max_leaf_n
             )  # fmt: skip
             if feature >= 0:
                 store_split(nodes, node_id, feature, threshold, missing_flag)
+                if cat is not None:
+                    store_categorical(cat, node_id, feature)
             else:
                 free[n_free] = slot  # a leaf: its histograms are not needed
                 n_free += 1
@@ -307,9 +338,9 @@ def build_hist_best_first(data, criterion, rules, ws, scratch, nodes, max_leaf_n
             continue
         max_split_nodes -= 1
         start, end = rec_i[node_id, 0], rec_i[node_id, 1]
-        pos = partition_samples(
-            data, scratch, start, end, nodes.ints[node_id, FEATURE], rec_i[node_id, 4],
-            rec_i[node_id, 5] == 1,
+        pos = partition_node(
+            data, scratch, cat, start, end, node_id, nodes.ints[node_id, FEATURE],
+            rec_i[node_id, 4], rec_i[node_id, 5] == 1,
         )  # fmt: skip
         pool, free, n_free, left_slot, right_slot = children_histograms(
             data, criterion, scratch, pool, free, n_free, slot, start, pos, end

@@ -7,14 +7,17 @@ as ``build_hist_depth_first``, in the same order, with the summing of a child's 
 divided between the threads by feature. A feature's histogram is summed by one thread either
 way, so the tree is the same on any number of threads. Every smaller node is deferred with its
 histograms and grown as a subtree of its own by ``build_hist_depth_first``; the subtrees are
-spliced into the top in preorder (``tree._grow.splice_subtrees``).
+spliced into the top in preorder (``tree._grow.splice_subtrees``). With categorical features
+the top keeps each categorical split's bitset and every subtree has a ``Categorical`` of its
+own; their bitsets are placed in preorder as the nodes are (``tree._grow.preorder_offsets``).
 """
 
 import numpy as np
 
 from tree._builder import new_nodes
 from tree._bundles import Root
-from tree._grow import DEFERRED, compact, splice_subtrees
+from tree._categorical_hist import partition_by_categories
+from tree._grow import DEFERRED, compact, preorder_offsets, splice_subtrees
 from tree._hist import (
     STATS,
     Histograms,
@@ -30,24 +33,47 @@ FILL_MIN_CELLS = 100_000  # samples x features below which one histogram is summ
 
 
 class HistThreadedBuild:
-    """One depth-first ``splitter="hist"`` build of ``data`` on the threads of ``pool``."""
+    """One depth-first ``splitter="hist"`` build of ``data`` on the threads of ``pool``;
+    ``make_categorical(capacity)`` gives a new ``Categorical`` with room for ``capacity`` nodes'
+    bitsets (None: no categorical features)."""
 
-    def __init__(self, data, criterion, rules, make_scratch, make_workspace, n_values, pool):
+    def __init__(
+        self, data, criterion, rules, make_scratch, make_workspace, n_values, pool,
+        make_categorical=None,
+    ):  # fmt: skip
         self.data, self.criterion, self.rules = data, criterion, rules
         self.make_scratch, self.make_workspace = make_scratch, make_workspace
         self.n_values, self.pool = n_values, pool
         self.d = data.codes.shape[1]
         self.n_threads = pool._max_workers
+        self.make_categorical = make_categorical
+        self.top_categorical = None if make_categorical is None else make_categorical(1)
+        self.top_bitsets, self.subtree_bitsets = {}, {}
 
     def run(self, defer_below):
-        """Return ``(cols_i, cols_f, node_v, max_depth)`` of the whole tree (``Nodes`` arrays
-        column by column)."""
+        """Return ``(cols_i, cols_f, node_v, max_depth, bitsets)`` of the whole tree (``Nodes``
+        arrays column by column; ``bitsets`` None without categorical features, else the
+        per-node bitsets and their bit range)."""
         top_i, top_f, top_v, depth, deferred = self._grow_top(defer_below)
         if not deferred:
-            return top_i.T, top_f.T, top_v, depth
-        subtrees = self._grow_deferred(deferred)
-        cols_i, cols_f, node_v = splice_subtrees(top_i, top_f, top_v, subtrees, self.pool)
-        return cols_i, cols_f, node_v, max(depth, max(r[2] for r in subtrees))
+            cols_i, cols_f, node_v, subtrees = top_i.T, top_f.T, top_v, []
+        else:
+            subtrees = self._grow_deferred(deferred)
+            cols_i, cols_f, node_v = splice_subtrees(top_i, top_f, top_v, subtrees, self.pool)
+            depth = max(depth, max(r[2] for r in subtrees))
+        return cols_i, cols_f, node_v, depth, self._bitsets(top_i, subtrees, cols_i.shape[1])
+
+    def _bitsets(self, top_i, subtrees, n_nodes):
+        if self.top_categorical is None:
+            return None
+        first = self.top_categorical
+        bitsets = np.zeros((n_nodes, first.chosen.shape[0]), dtype=np.uint64)
+        first_of_top, first_of_sub, _ = preorder_offsets(top_i, [r[1] for r in subtrees])
+        for node_id, bits in self.top_bitsets.items():
+            bitsets[first_of_top[node_id]] = bits
+        for k, bits in self.subtree_bitsets.items():
+            bitsets[first_of_sub[k] : first_of_sub[k] + bits.shape[0]] = bits
+        return bitsets, first.n_codes
 
     def _histograms(self):
         n_bins = self.data.missing_bin + 1
@@ -85,7 +111,10 @@ class HistThreadedBuild:
                 rows_i[parent][0 if is_left else 1] = DEFERRED - len(deferred)
                 deferred.append((Root(start, end, depth, impurity, -np.inf, np.inf), hist))
                 continue
-            split = split_bin_node(data, criterion, rules, ws, hist, start, end, depth, impurity)
+            split = split_bin_node(
+                data, criterion, rules, ws, self.top_categorical, hist, start, end, depth,
+                impurity,
+            )  # fmt: skip
             w_node, impurity, feature, b, missing_left, threshold = split[:6]
             imp_left, imp_right, _, missing_flag = split[6:]
             node_id = len(rows_i)
@@ -99,7 +128,15 @@ class HistThreadedBuild:
                 continue
             rows_i.append([TREE_LEAF, TREE_LEAF, feature, n_node, missing_flag])
             rows_f.append([threshold, impurity, w_node])
-            pos = partition_samples(data, scratch, start, end, feature, b, missing_left)
+            cat = self.top_categorical
+            if cat is not None and cat.is_categorical[feature]:
+                bits = cat.chosen.copy()
+                self.top_bitsets[node_id] = bits
+                pos = partition_by_categories(
+                    data, scratch, cat, start, end, feature, bits, missing_left
+                )
+            else:
+                pos = partition_samples(data, scratch, start, end, feature, b, missing_left)
             # as tree._hist_builder.children_histograms: the smaller child summed, the larger
             # the parent's histograms minus the smaller's
             if pos - start <= end - pos:
@@ -121,11 +158,15 @@ class HistThreadedBuild:
         def grow(k):
             root, hist = deferred[k]
             deferred[k] = None  # its histograms freed once its subtree has copied them
-            nodes = new_nodes(2 * (root.end - root.start), self.n_values)
+            n_root = root.end - root.start
+            nodes = new_nodes(2 * n_root, self.n_values)
+            cat = None if self.make_categorical is None else self.make_categorical(2 * n_root)
             count, sub_max_depth = build_hist_depth_first(
                 self.data, self.criterion, self.rules, self.make_workspace(),
-                self.make_scratch(root.end - root.start), nodes, root, hist,
+                self.make_scratch(n_root), nodes, root, hist, cat,
             )  # fmt: skip
+            if cat is not None:
+                self.subtree_bitsets[k] = cat.node_bitsets[:count].copy()
             return compact(nodes, count), count, sub_max_depth
 
         # largest first, so that the threads end together

@@ -365,8 +365,8 @@ class _LevelGrowth:
             splits = []
             for node_id, parent, is_left, start, end, depth, impurity, hist in frontier:
                 result = split_bin_node(
-                    self.meta, self.criterion, self.rules, self.ws, self._with_occupied(hist),
-                    start, end, depth, impurity,
+                    self.meta, self.criterion, self.rules, self.ws, None,
+                    self._with_occupied(hist), start, end, depth, impurity,
                 )  # fmt: skip
                 w_node, impurity, feature, b, missing_left, threshold = result[:6]
                 imp_left, imp_right, _, missing_flag = result[6:]

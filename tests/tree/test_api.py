@@ -211,3 +211,25 @@ def test_works_inside_sklearn_pipeline_and_grid_search(data):
     assert pipe.score(X, y) == 1.0
     search = GridSearchCV(DecisionTree(), {"max_depth": [1, 3]}, cv=3).fit(X, y)
     assert search.best_params_ == {"max_depth": 3}
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.array([3, 0, 7, 7, 3, 65_535], dtype=np.int64),  # gaps: codes by rank
+        np.array([2, 1, 0, 1], dtype=np.uint8),  # already 0..k-1
+        np.array([5, 5, 9], dtype=np.int32),
+        np.array([[1], [4], [1]], dtype=np.int16),  # a column
+        np.array([-1, 2, 0]),  # negative: sorted as before
+        np.array([70_000, 3]),  # beyond the counted range
+    ],
+)
+def test_integer_labels_are_encoded_as_np_unique_encodes_them(y):
+    from tree._checks import check_classification_y
+
+    classes, codes = check_classification_y(y, y.shape[0], "DecisionTree")
+    want_classes, want_codes = np.unique(y, return_inverse=True)
+    np.testing.assert_array_equal(classes, want_classes)
+    assert classes.dtype == want_classes.dtype
+    np.testing.assert_array_equal(codes, want_codes.reshape(-1))
+    assert codes.dtype == np.int64

@@ -129,39 +129,53 @@ def random_data(seed, n_categories, n_classes, regression=False, missing=True, n
 # -- the chosen split equals the brute force -------------------------------------------------
 
 
+SPLITTERS = pytest.mark.parametrize("splitter", ["best", "hist"])  # hist: a bin per category
+
+
+@SPLITTERS
 @pytest.mark.parametrize("criterion", ["gini", "entropy"])
 @pytest.mark.parametrize("n_categories", [2, 3, 5, 8, 12])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_binary_split_is_the_best_partition(criterion, n_categories, weighted):
+def test_binary_split_is_the_best_partition(criterion, n_categories, weighted, splitter):
     for seed in range(3):
         X, y, w = random_data(seed, n_categories, 2)
         w = w if weighted else np.ones_like(w)
-        model = DecisionTree(criterion=criterion, categorical_features=[0, 1], max_depth=3)
+        model = DecisionTree(
+            criterion=criterion, categorical_features=[0, 1], max_depth=3, splitter=splitter
+        )
         model.fit(X, y, sample_weight=w if weighted else None)
         check_every_node(model, X, y, w, criterion, 2)
 
 
+@SPLITTERS
 @pytest.mark.parametrize("n_categories", [2, 4, 7, 12])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_regression_split_is_the_best_partition(n_categories, weighted):
+def test_regression_split_is_the_best_partition(n_categories, weighted, splitter):
     for seed in range(3):
         X, y, w = random_data(seed, n_categories, 0, regression=True)
         w = w if weighted else np.ones_like(w)
-        model = DecisionTreeRegressor(categorical_features=[True, True], max_depth=3)
+        model = DecisionTreeRegressor(
+            categorical_features=[True, True], max_depth=3, splitter=splitter
+        )
         model.fit(X, y, sample_weight=w if weighted else None)
         check_every_node(model, X, y, w, "squared_error", 0)
 
 
+@SPLITTERS
 @pytest.mark.parametrize("criterion", ["gini", "entropy"])
 @pytest.mark.parametrize("n_classes", [3, 5])
 @pytest.mark.parametrize("n_categories", [2, 4, 6, 9])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_multiclass_split_is_the_best_partition(criterion, n_classes, n_categories, weighted):
+def test_multiclass_split_is_the_best_partition(
+    criterion, n_classes, n_categories, weighted, splitter
+):
     # up to 9 categories and the missing values: within the exact enumeration's 10 groups
     for seed in range(2):
         X, y, w = random_data(seed, n_categories, n_classes)
         w = w if weighted else np.ones_like(w)
-        model = DecisionTree(criterion=criterion, categorical_features=[0, 1], max_depth=3)
+        model = DecisionTree(
+            criterion=criterion, categorical_features=[0, 1], max_depth=3, splitter=splitter
+        )
         model.fit(X, y, sample_weight=w if weighted else None)
         check_every_node(model, X, y, w, criterion, n_classes)
 
@@ -173,9 +187,10 @@ def test_multiclass_split_is_the_best_partition(criterion, n_classes, n_categori
     n_classes=st.integers(2, 4),
     min_samples_leaf=st.integers(1, 3),
     missing=st.booleans(),
+    splitter=st.sampled_from(["best", "hist"]),
 )
 def test_property_split_is_the_best_partition(
-    seed, n_categories, n_classes, min_samples_leaf, missing
+    seed, n_categories, n_classes, min_samples_leaf, missing, splitter
 ):
     # multiclass enumerates every partition, so min_samples_leaf is honoured exactly; two
     # classes scan the sorted order, exact when every partition is admissible
@@ -183,8 +198,9 @@ def test_property_split_is_the_best_partition(
     if n_classes == 2:
         min_samples_leaf = 1
     model = DecisionTree(
-        categorical_features=[0, 1], max_depth=2, min_samples_leaf=min_samples_leaf
-    ).fit(X, y, sample_weight=w)
+        categorical_features=[0, 1], max_depth=2, min_samples_leaf=min_samples_leaf,
+        splitter=splitter,
+    ).fit(X, y, sample_weight=w)  # fmt: skip
     check_every_node(model, X, y, w, "gini", n_classes, min_samples_leaf)
 
 
@@ -431,7 +447,6 @@ def test_unknown_feature_names_are_refused():
     ("estimator", "message"),
     [
         (DecisionTree(categorical_features=[0], splitter="random"), "splitter='random'"),
-        (DecisionTree(categorical_features=[0], splitter="hist"), "splitter='hist'"),
         (
             DecisionTreeRegressor(categorical_features=[0], criterion="absolute_error"),
             "absolute_error",
