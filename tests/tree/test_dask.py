@@ -115,7 +115,6 @@ def test_on_a_local_cluster():
     ("estimator", "message"),
     [
         (DecisionTree(), 'splitter="hist"'),
-        (DecisionTree(splitter="hist", max_leaf_nodes=4), "max_leaf_nodes"),
     ],
 )
 def test_unsupported_settings_are_refused(estimator, message):
@@ -210,3 +209,40 @@ def test_an_undeclared_category_column_on_dask_is_refused():
         DecisionTree(splitter="hist", categorical_features=[1]).fit(
             dd.from_pandas(frame, npartitions=2), dd.from_pandas(pd.Series(np.arange(20) % 2), 2)
         )
+
+
+@pytest.mark.parametrize("chunks", [3_000, 700])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"max_leaf_nodes": 2},
+        {"max_leaf_nodes": 37},
+        {"max_leaf_nodes": 150, "max_depth": 6, "criterion": "entropy"},
+        {"max_leaf_nodes": 10_000},  # more than the tree needs: every node split
+        {"max_leaf_nodes": 60, "max_features": 3, "random_state": 1, "min_samples_leaf": 4},
+    ],
+)
+def test_max_leaf_nodes_on_dask_is_the_local_best_first_tree(params, chunks):
+    rng, X, signal = _data(7)
+    y = np.digitize(signal + rng.randn(signal.size) * 0.5, [0.0, 1.0])
+    local = DecisionTree(splitter="hist", **params).fit(X, y)
+    distributed = DecisionTree(splitter="hist", **params).fit(
+        da.from_array(X, chunks=(chunks, 2)), da.from_array(y, chunks=chunks)
+    )
+    _assert_same(local, distributed, X)
+    assert local.get_n_leaves() <= params["max_leaf_nodes"]
+
+
+def test_max_leaf_nodes_with_categorical_features_and_weights_on_dask():
+    rng, X, signal = _categorical_data(8)
+    y = np.round(signal * 4)
+    w = rng.randint(1, 4, size=y.size).astype(float)
+    kw = dict(splitter="hist", categorical_features=[0, 3], max_leaf_nodes=45)
+    local = DecisionTreeRegressor(**kw).fit(X, y, sample_weight=w)
+    distributed = tree_dask.fit(
+        DecisionTreeRegressor(**kw),
+        da.from_array(X, chunks=1_000),
+        da.from_array(y, chunks=1_000),
+        da.from_array(w, chunks=1_000),
+    )
+    _assert_same_categorical(local, distributed, X)
