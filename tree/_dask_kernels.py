@@ -43,9 +43,10 @@ def partition_histograms(codes, labels, targets, weights, node_of_row, slot_of_n
 
 
 @kernel
-def route_rows(codes, node_of_row, split, missing_bin):
+def route_rows(codes, node_of_row, split, bin_left, missing_bin):
     """The rows' nodes after the splits ``split`` (per node: feature or -1, bin, missing left,
-    left child, right child)."""
+    left child, right child, and for a categorical split its row of ``bin_left``, else -1:
+    per bin, 1 when it goes left, the missing values' bin included)."""
     routed = node_of_row.copy()
     for i in range(node_of_row.shape[0]):
         node = node_of_row[i]
@@ -53,6 +54,11 @@ def route_rows(codes, node_of_row, split, missing_bin):
         if f < 0:
             continue
         code = np.int64(codes[i, f])
-        goes_left = split[node, 2] == 1 if code == missing_bin else code <= split[node, 1]
+        if split[node, 5] >= 0:
+            goes_left = bin_left[split[node, 5], code] == 1
+        elif code == missing_bin:
+            goes_left = split[node, 2] == 1
+        else:
+            goes_left = code <= split[node, 1]
         routed[i] = split[node, 3] if goes_left else split[node, 4]
     return routed

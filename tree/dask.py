@@ -9,35 +9,37 @@ kernels as a local fit (``tree._hist_builder.split_bin_node``) and the partition
 rows to the children. The larger child's histograms are its parent's minus the smaller's.
 Counts and integer-valued statistics are summed exactly, so where the bin edges are the same
 (every row in the edge sample: at most 200,000 rows) the tree is the one
-``estimator.fit(X.compute(), y.compute())`` grows, whatever the partitioning.
+``estimator.fit(X.compute(), y.compute())`` grows, whatever the partitioning. Categorical
+features (``categorical_features``: indices, a mask, names, or the ``category`` columns of a
+dask DataFrame) get one bin per category found in any partition, and their splits are chosen by
+the local kernels from the summed histograms, so they too are the local tree's.
 
 ``DecisionTree(splitter="hist").fit`` calls this when given Dask collections. Histograms are
 asked for in groups whose size stays under ``memory_limit`` bytes per partition.
 """
 
-import logging
-
 import numpy as np
 
-from tree._binning import DEFAULT_SUBSAMPLE, bin_features, fit_bin_edges
-from tree._bundles import BY_CLASS, PER_SAMPLE, UNIT, make_workspace
-from tree._checks import (
-    check_classification_y,
-    check_hist_options,
-    check_regression_y,
-    check_sample_weight,
-    check_X,
-)
+from tree._binning import DEFAULT_SUBSAMPLE, fit_bin_edges
+from tree._bundles import BY_CLASS, PER_SAMPLE, UNIT
+from tree._categorical_checks import check_categorical_options, resolve_categorical_features
+from tree._categorical_search import make_categorical
+from tree._checks import check_hist_options
 from tree._criterion import MSE
-from tree._dask_kernels import partition_histograms, route_rows
-from tree._fit import _NO_LABELS, build_seed, make_criterion, stopping_rules, tree_from_columns
-from tree._hist import COUNT, STATS, HistData, Histograms
-from tree._hist_builder import split_bin_node
+from tree._dask_blocks import (
+    block_classes,
+    block_totals,
+    class_counts,
+    edge_sample,
+    merge_categories,
+    prepare_block,
+)
+from tree._dask_growth import BestFirstGrowth, LevelGrowth, assemble_tree
+from tree._fit import build_seed, make_criterion, stopping_rules
+from tree._hist import HistData
 from tree._params import validate_params
-from tree._tree import TREE_LEAF, TREE_UNDEFINED
 
 DEFAULT_MEMORY_LIMIT = 256 * 2**20
-log = logging.getLogger(__name__)  # INFO: per level, the histograms moved
 
 
 def is_dask_collection(value):
@@ -74,16 +76,10 @@ def fit(estimator, X, y, sample_weight=None, *, memory_limit=DEFAULT_MEMORY_LIMI
             f'splitter="{estimator.splitter}"); set splitter="hist".'
         )
     check_hist_options(estimator)
-    if estimator.max_leaf_nodes is not None:
-        raise ValueError(
-            "max_leaf_nodes is not supported on Dask collections yet (the tree grows level by "
-            "level); use max_depth, or fit on a NumPy array."
-        )
-    if getattr(estimator, "categorical_features", None) is not None:
-        raise ValueError("categorical_features is not supported on Dask collections yet.")
     if not isinstance(memory_limit, int) or memory_limit <= 0:
         raise ValueError(f"memory_limit must be a positive int of bytes, got {memory_limit!r}.")
-    X_array, names = _as_dask_array(X, name)
+    X_codes, category_names = _categories_to_codes(X, estimator.categorical_features)
+    X_array, names = _as_dask_array(X_codes, name)
     rows = X_array.chunks[0]
     y_array = _aligned_vector(y, rows, "y", name)
     w_array = (
@@ -94,6 +90,16 @@ def fit(estimator, X, y, sample_weight=None, *, memory_limit=DEFAULT_MEMORY_LIMI
     n_samples, d = int(sum(rows)), int(X_array.shape[1])
     if n_samples == 0:
         raise ValueError(f"{name} needs at least 1 sample; X has 0 rows.")
+    categorical = resolve_categorical_features(estimator.categorical_features, X, d, names)
+    declared = np.zeros(d, dtype=bool) if categorical is None else categorical
+    undeclared = [str(names[j]) for j in category_names if not declared[j]]
+    if undeclared:
+        raise ValueError(
+            f"The columns {undeclared} are pandas 'category' columns but not categorical "
+            "features: pass categorical_features='from_dtype' (or list them), or encode them."
+        )
+    if categorical is not None:
+        check_categorical_options(estimator)
 
     x_blocks = X_array.to_delayed().ravel().tolist()
     y_blocks = y_array.to_delayed().ravel().tolist()
@@ -102,13 +108,13 @@ def fit(estimator, X, y, sample_weight=None, *, memory_limit=DEFAULT_MEMORY_LIMI
     classification = estimator._estimator_type == "classifier"
 
     if classification:
-        block_classes = dask.compute(*[delayed(_block_classes)(b, name) for b in y_blocks])
-        classes = np.unique(np.concatenate(block_classes))
+        per_block = dask.compute(*[delayed(block_classes)(b, name) for b in y_blocks])
+        classes = np.unique(np.concatenate(per_block))
         n_stats = len(classes)
         counts = None
         if estimator.class_weight == "balanced":
             counts = sum(
-                dask.compute(*[delayed(_class_counts)(b, classes) for b in y_blocks])
+                dask.compute(*[delayed(class_counts)(b, classes) for b in y_blocks])
             ).astype(np.float64)
         class_w = _class_weights(estimator, classes, counts, n_samples)
     else:
@@ -117,23 +123,30 @@ def fit(estimator, X, y, sample_weight=None, *, memory_limit=DEFAULT_MEMORY_LIMI
     seed = build_seed(estimator)
     subsample = DEFAULT_SUBSAMPLE
     keep = min(1.0, subsample / n_samples)
-    samples = dask.compute(
+    sampled = dask.compute(
         *[
-            delayed(_edge_sample)(xb, yb, wb, name, classes, class_w, keep, int(seed[1]) + k)
+            delayed(edge_sample)(
+                xb, yb, wb, name, classes, class_w, keep, int(seed[1]) + k, categorical
+            )
             for k, (xb, yb, wb) in enumerate(zip(x_blocks, y_blocks, w_blocks))
         ]
     )
-    edges, n_edges = fit_bin_edges(np.concatenate(samples), estimator.max_bins, None, None)
     max_bins = int(estimator.max_bins)
+    bin_code = max_code = None
+    if categorical is not None:
+        bin_code, max_code = merge_categories([c for _, c in sampled], categorical, max_bins)
+    edges, n_edges = fit_bin_edges(
+        np.concatenate([rows for rows, _ in sampled]), max_bins, None, None, bin_code=bin_code
+    )
 
     states = [
-        delayed(_prepare_block)(
+        delayed(prepare_block)(
             xb, yb, wb, name, classes, class_w, edges, n_edges, max_bins, len(xb_rows)
         )
         for xb, yb, wb, xb_rows in zip(x_blocks, y_blocks, w_blocks, _row_ranges(rows))
     ]
     states = list(dask.persist(*states))
-    totals = dask.compute(*[delayed(_block_totals)(s) for s in states])
+    totals = dask.compute(*[delayed(block_totals)(s) for s in states])
     n_kept = int(sum(t[0] for t in totals))
     w_total = float(sum(t[1] for t in totals))
     if n_kept == 0 or not w_total > 0:
@@ -158,10 +171,17 @@ def fit(estimator, X, y, sample_weight=None, *, memory_limit=DEFAULT_MEMORY_LIMI
         n_edges=n_edges,
         missing_bin=max_bins,
     )
-    growth = _LevelGrowth(dask, states, meta, criterion, rules, seed, d, n_kept, memory_limit)
-    nodes = growth.run()
+    cat = None
+    if categorical is not None:
+        min_samples = estimator.min_category_samples
+        cat = make_categorical(categorical, min_samples, max_code, n_kept, n_stats, 1, bin_code)
+    args = (dask, states, meta, criterion, rules, seed, d, n_kept, memory_limit, cat)
+    if estimator.max_leaf_nodes is None:
+        nodes = LevelGrowth(*args).run()
+    else:
+        nodes = BestFirstGrowth(*args).run(int(estimator.max_leaf_nodes))
     n_values = 1 if criterion.code >= MSE else n_stats
-    tree = _assemble_tree(nodes, d, n_values)
+    tree = assemble_tree(nodes, d, n_values, cat, depth_first=estimator.max_leaf_nodes is None)
     if estimator.ccp_alpha > 0.0:
         from tree._prune import prune_tree
 
@@ -176,8 +196,31 @@ def fit(estimator, X, y, sample_weight=None, *, memory_limit=DEFAULT_MEMORY_LIMI
     elif hasattr(estimator, "feature_names_in_"):
         del estimator.feature_names_in_
     estimator.max_features_ = max_features
+    estimator.is_categorical_ = categorical
+    if category_names:
+        estimator.category_names_ = category_names
+    elif hasattr(estimator, "category_names_"):
+        del estimator.category_names_
     estimator.tree_ = tree
     return estimator
+
+
+def _categories_to_codes(X, categorical_features):
+    """A dask DataFrame's ``category`` columns as float codes (NaN where missing) when they are
+    categorical features, with their categories by column index; other input unchanged."""
+    if not (hasattr(X, "columns") and hasattr(X, "to_dask_array")) or categorical_features is None:
+        return X, {}
+    columns = [c for c, t in X.dtypes.items() if getattr(t, "name", None) == "category"]
+    if not columns:
+        return X, {}
+    position = {c: j for j, c in enumerate(X.columns)}
+    names, encoded = {}, {}
+    for c in columns:
+        column = X[c].cat.as_known()
+        names[position[c]] = [str(v) for v in column.cat.categories]
+        codes = column.cat.codes.astype(np.float64)
+        encoded[c] = codes.mask(codes < 0)
+    return X.assign(**encoded), names
 
 
 # -- the input --------------------------------------------------------------------------------
@@ -237,245 +280,9 @@ def _row_ranges(rows):
         start += int(r)
 
 
-# -- per partition ----------------------------------------------------------------------------
-
-
-def _block_classes(y_block, name):
-    classes, _ = check_classification_y(np.asarray(y_block), len(y_block), name)
-    return classes
-
-
-def _class_counts(y_block, classes):
-    codes = np.searchsorted(classes, np.asarray(y_block))
-    return np.bincount(codes, minlength=len(classes))
-
-
 def _class_weights(estimator, classes, counts, n_samples):
     if estimator.class_weight is None:
         return None
     if estimator.class_weight == "balanced":
         return n_samples / (len(classes) * counts)
     return estimator._class_weights(classes, None)
-
-
-def _edge_sample(x_block, y_block, w_block, name, classes, class_w, keep, seed):
-    """The rows of the partition that take part in the bin edges (not those of weight 0)."""
-    X32 = check_X(np.asarray(x_block), name)
-    weights = None if w_block is None else np.asarray(w_block, dtype=np.float64)
-    if class_w is not None:
-        codes = np.searchsorted(classes, np.asarray(y_block))
-        weights = class_w[codes] if weights is None else weights * class_w[codes]
-    if weights is not None:
-        X32 = X32[weights != 0]
-    if keep >= 1.0:
-        return X32
-    return X32[np.random.RandomState(seed).rand(X32.shape[0]) < keep]
-
-
-def _prepare_block(x_block, y_block, w_block, name, classes, class_w, edges, n_edges, max_bins, n):
-    """The partition's state: ``(codes, labels, targets, weights, node_of_row)``."""
-    X32 = check_X(np.asarray(x_block), name)
-    if classes is not None:
-        y_block = np.asarray(y_block)
-        _, _ = check_classification_y(y_block, n, name)
-        labels = np.searchsorted(classes, y_block).astype(
-            np.uint8 if len(classes) <= 256 else np.int32
-        )
-        targets = np.zeros(0)
-    else:
-        labels = np.zeros(0, dtype=np.uint8)
-        targets = check_regression_y(np.asarray(y_block), n, name)
-    weights = np.ones(n) if w_block is None else check_sample_weight(np.asarray(w_block), n)
-    if class_w is not None:
-        weights = weights * class_w[labels]
-    kept = weights != 0  # rows of weight 0 are left out, as a local fit does
-    if not kept.all():
-        X32, weights = X32[kept], weights[kept]
-        labels = labels[kept] if classes is not None else labels
-        targets = targets if classes is not None else targets[kept]
-    codes = bin_features(X32, edges, n_edges, max_bins)
-    return codes, labels, targets, np.ascontiguousarray(weights), np.zeros(X32.shape[0], np.int32)
-
-
-def _block_totals(state):
-    return state[0].shape[0], float(state[3].sum())
-
-
-def _block_histograms(state, node_of_row, slot_of_node, shape):
-    codes, labels, targets, weights, _ = state
-    return partition_histograms(
-        codes, labels, targets, weights, node_of_row, slot_of_node, np.empty(shape)
-    )
-
-
-def _route(state, node_of_row, split, missing_bin):
-    return route_rows(state[0], node_of_row, split, missing_bin)
-
-
-def _initial_nodes(state):
-    return state[4]
-
-
-def _tree_sum(dask, parts):
-    """Pairwise sum of delayed arrays, in partition order (the same sum on every run)."""
-    while len(parts) > 1:
-        parts = [
-            dask.delayed(np.add)(parts[k], parts[k + 1]) if k + 1 < len(parts) else parts[k]
-            for k in range(0, len(parts), 2)
-        ]
-    return parts[0]
-
-
-# -- the growth, level by level on the client ---------------------------------------------------
-
-
-class _LevelGrowth:
-    """Grow the tree level by level: a list of node records in breadth-first order."""
-
-    def __init__(self, dask, states, meta, criterion, rules, seed, d, n, memory_limit):
-        self.dask, self.states, self.meta = dask, states, meta
-        self.criterion, self.rules, self.d, self.n = criterion, rules, d, n
-        self.ws = make_workspace(0, d, criterion.n_classes, _NO_LABELS, seed)
-        self.hist_shape = (d, meta.missing_bin + 1, STATS + criterion.n_classes)
-        self.per_pass = max(1, memory_limit // (8 * int(np.prod(self.hist_shape))))
-
-    def _histograms(self, node_of_row, node_ids, n_nodes):
-        """The summed histograms of ``node_ids``, in groups under the memory limit."""
-        out = []
-        for first in range(0, len(node_ids), self.per_pass):
-            group = node_ids[first : first + self.per_pass]
-            slot_of_node = np.full(n_nodes, -1, dtype=np.int64)
-            slot_of_node[group] = np.arange(len(group))
-            shape = (len(group),) + self.hist_shape
-            parts = [
-                self.dask.delayed(_block_histograms)(s, nodes, slot_of_node, shape)
-                for s, nodes in zip(self.states, node_of_row)
-            ]
-            out.extend(self.dask.compute(_tree_sum(self.dask, parts))[0])
-        return out
-
-    def run(self):
-        delayed = self.dask.delayed
-        node_of_row = [delayed(_initial_nodes)(s) for s in self.states]
-        root = self._histograms(node_of_row, [0], 1)[0]
-        # per node: parent, is_left, start, end, depth, impurity (inf: compute it), histograms
-        frontier = [(0, -1, False, 0, self.n, 0, np.inf, root)]
-        records = []
-        while frontier:
-            splits = []
-            for node_id, parent, is_left, start, end, depth, impurity, hist in frontier:
-                result = split_bin_node(
-                    self.meta, self.criterion, self.rules, self.ws, None,
-                    self._with_occupied(hist), start, end, depth, impurity,
-                )  # fmt: skip
-                w_node, impurity, feature, b, missing_left, threshold = result[:6]
-                imp_left, imp_right, _, missing_flag = result[6:]
-                records.append(
-                    [parent, is_left, end - start, w_node, impurity, self.ws.totals.copy(),
-                     feature, threshold, missing_flag, depth, -1, -1]
-                )  # fmt: skip
-                if feature >= 0:
-                    n_left = self._n_left(hist, feature, b, missing_left)
-                    splits.append((node_id, start, end, depth, feature, b, missing_left, n_left,
-                                   imp_left, imp_right, hist))  # fmt: skip
-            if not splits:
-                break
-            n_nodes = len(records) + 2 * len(splits)
-            table = np.full((n_nodes, 5), -1, dtype=np.int64)
-            smaller = []
-            for k, (node_id, start, end, _, feature, b, ml, n_left, *_rest) in enumerate(splits):
-                left, right = len(records) + 2 * k, len(records) + 2 * k + 1
-                table[node_id] = (feature, b, 1 if ml else 0, left, right)
-                records[node_id][10:12] = [left, right]
-                smaller.append(left if n_left <= end - start - n_left else right)
-            node_of_row = list(
-                self.dask.persist(
-                    *[
-                        delayed(_route)(s, nodes, table, self.meta.missing_bin)
-                        for s, nodes in zip(self.states, node_of_row)
-                    ]
-                )
-            )
-            small_hists = self._histograms(node_of_row, smaller, n_nodes)
-            moved = len(self.states) * len(smaller) * 8 * int(np.prod(self.hist_shape))
-            log.info(
-                "depth %d: %d nodes split, histograms of %d children from %d partitions "
-                "(%d bytes)", splits[0][3], len(splits), len(smaller), len(self.states), moved,
-            )  # fmt: skip
-            frontier = []
-            for k, split in enumerate(splits):
-                node_id, start, end, depth, _, _, _, n_left, imp_left, imp_right, hist = split
-                left, right = table[node_id, 3], table[node_id, 4]
-                small = small_hists[k]
-                large = hist - small
-                left_hist, right_hist = (small, large) if smaller[k] == left else (large, small)
-                mid = start + n_left
-                frontier.append((left, node_id, True, start, mid, depth + 1, imp_left, left_hist))
-                frontier.append((right, node_id, False, mid, end, depth + 1, imp_right, right_hist))
-        return records
-
-    def _with_occupied(self, values):
-        """The summed histograms as ``Histograms``: with each feature's occupied bins."""
-        d, n_bins = values.shape[:2]
-        occupied = np.zeros((d, n_bins), dtype=np.int32)
-        n_occupied = np.zeros(d, dtype=np.int64)
-        for f in range(d):
-            bins = np.flatnonzero(values[f, : self.meta.n_edges[f] + 1, COUNT] > 0)
-            occupied[f, : bins.size] = bins
-            n_occupied[f] = bins.size
-        return Histograms(values, occupied, n_occupied)
-
-    def _n_left(self, hist, feature, b, missing_left):
-        counts = hist[feature, : b + 1, COUNT].sum()
-        if missing_left:
-            counts += hist[feature, self.meta.missing_bin, COUNT]
-        return int(round(counts))
-
-
-def _assemble_tree(records, d, n_values):
-    """The ``Tree`` of the breadth-first node records, renumbered depth-first (left first) as a
-    local build numbers its nodes."""
-    order = []
-    stack = [0]
-    while stack:
-        node = stack.pop()
-        order.append(node)
-        left, right = records[node][10], records[node][11]
-        if left >= 0:
-            stack.append(right)
-            stack.append(left)
-    new_id = np.empty(len(records), dtype=np.int64)
-    new_id[order] = np.arange(len(order))
-    count = len(order)
-    cols_i = np.empty((5, count), dtype=np.int64)
-    cols_f = np.empty((3, count), dtype=np.float64)
-    node_v = np.empty((count, n_values), dtype=np.float64)
-    depth = 0
-    for old in order:
-        (
-            parent,
-            is_left,
-            n_node,
-            w_node,
-            impurity,
-            totals,
-            feature,
-            threshold,
-            mflag,
-            dep,
-            lo,
-            ro,
-        ) = records[old]
-        i = new_id[old]
-        split = lo >= 0
-        cols_i[:, i] = (
-            new_id[lo] if split else TREE_LEAF,
-            new_id[ro] if split else TREE_LEAF,
-            feature if split else TREE_UNDEFINED,
-            n_node,
-            mflag if split else 0,
-        )
-        cols_f[:, i] = (threshold if split else TREE_UNDEFINED, impurity, w_node)
-        node_v[i] = totals[:n_values] / w_node
-        depth = max(depth, dep)
-    return tree_from_columns(d, n_values, cols_i, cols_f, node_v, depth)

@@ -115,7 +115,6 @@ def test_on_a_local_cluster():
     ("estimator", "message"),
     [
         (DecisionTree(), 'splitter="hist"'),
-        (DecisionTree(splitter="hist", max_leaf_nodes=4), "max_leaf_nodes"),
     ],
 )
 def test_unsupported_settings_are_refused(estimator, message):
@@ -133,3 +132,117 @@ def test_mismatched_rows_and_non_dask_targets_are_refused():
         tree_dask.fit(DecisionTree(splitter="hist"), X, np.arange(10) % 2)
     with pytest.raises(TypeError, match="dask Array or DataFrame"):
         tree_dask.fit(DecisionTree(splitter="hist"), np.zeros((10, 2)), np.arange(10) % 2)
+
+
+def _categorical_data(seed, n=4_000):
+    """Columns 0 and 3 categorical (40 and 9 codes, every 3rd code up to 117 in column 0;
+    missing values in column 3), the others numeric."""
+    rng, X, _ = _data(seed, n=n)
+    X[:, 0] = rng.randint(0, 40, n) * 3
+    X[:, 3] = rng.randint(0, 9, n)
+    X[rng.rand(n) < 0.05, 3] = np.nan
+    effect = rng.randn(120)
+    signal = effect[X[:, 0].astype(int)] + (np.nan_to_num(X[:, 3], nan=9) % 3 == 1)
+    signal += np.nan_to_num(X[:, 1]) / 3
+    return rng, X, signal
+
+
+def _assert_same_categorical(local, distributed, X):
+    _assert_same(local, distributed, X)
+    a, b = local.tree_, distributed.tree_
+    assert np.any(a.categorical_node >= 0)  # categorical splits reached
+    np.testing.assert_array_equal(a.categorical_node, b.categorical_node)
+    np.testing.assert_array_equal(a.categorical_bitsets, b.categorical_bitsets)
+    assert a.categorical_n_codes == b.categorical_n_codes
+    np.testing.assert_array_equal(local.is_categorical_, distributed.is_categorical_)
+
+
+@pytest.mark.parametrize("chunks", [4_000, 900])
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"max_depth": 5, "criterion": "entropy"}, {"min_category_samples": 20}],
+)
+def test_categorical_features_on_dask_give_the_local_hist_tree(params, chunks):
+    rng, X, signal = _categorical_data(5)
+    y = np.digitize(signal + rng.randn(signal.size) * 0.5, [0.0, 1.0])
+    kw = dict(splitter="hist", categorical_features=[0, 3], **params)
+    local = DecisionTree(**kw).fit(X, y)
+    distributed = DecisionTree(**kw).fit(
+        da.from_array(X, chunks=(chunks, 2)), da.from_array(y, chunks=chunks)
+    )
+    _assert_same_categorical(local, distributed, X)
+
+
+def test_categorical_regression_on_a_dask_dataframe_of_pandas_categories():
+    rng, X, signal = _categorical_data(6)
+    y = np.round(signal * 4)
+    colour = rng.choice(["red", "green", "blue", "grey"], X.shape[0])
+    frame = pd.DataFrame(X[:, 1:], columns=["a", "b", "c", "d"])
+    frame.insert(0, "colour", pd.Categorical(colour))
+    y = y + 3.0 * (colour == "red")
+    kw = dict(splitter="hist", categorical_features="from_dtype", max_depth=6)
+    local = DecisionTreeRegressor(**kw).fit(frame, y)
+    distributed = DecisionTreeRegressor(**kw).fit(
+        dd.from_pandas(frame, npartitions=3), dd.from_pandas(pd.Series(y), npartitions=3)
+    )
+    _assert_same_categorical(local, distributed, frame)
+    assert distributed.category_names_ == local.category_names_
+
+
+def test_categorical_codes_on_dask_are_checked():
+    X = np.arange(40.0).reshape(20, 2)
+    X[3, 0] = 2.5
+    with pytest.raises(ValueError, match="not category codes"):
+        DecisionTree(splitter="hist", categorical_features=[0]).fit(
+            da.from_array(X, chunks=5), da.from_array(np.arange(20) % 2, chunks=5)
+        )
+    X[3, 0] = 3.0
+    with pytest.raises(ValueError, match="more than max_bins=4"):
+        DecisionTree(splitter="hist", max_bins=4, categorical_features=[0]).fit(
+            da.from_array(X, chunks=5), da.from_array(np.arange(20) % 2, chunks=5)
+        )
+
+
+def test_an_undeclared_category_column_on_dask_is_refused():
+    frame = pd.DataFrame({"a": pd.Categorical(list("xyxy") * 5), "b": np.arange(20.0)})
+    with pytest.raises(ValueError, match="not categorical features"):
+        DecisionTree(splitter="hist", categorical_features=[1]).fit(
+            dd.from_pandas(frame, npartitions=2), dd.from_pandas(pd.Series(np.arange(20) % 2), 2)
+        )
+
+
+@pytest.mark.parametrize("chunks", [3_000, 700])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"max_leaf_nodes": 2},
+        {"max_leaf_nodes": 37},
+        {"max_leaf_nodes": 150, "max_depth": 6, "criterion": "entropy"},
+        {"max_leaf_nodes": 10_000},  # more than the tree needs: every node split
+        {"max_leaf_nodes": 60, "max_features": 3, "random_state": 1, "min_samples_leaf": 4},
+    ],
+)
+def test_max_leaf_nodes_on_dask_is_the_local_best_first_tree(params, chunks):
+    rng, X, signal = _data(7)
+    y = np.digitize(signal + rng.randn(signal.size) * 0.5, [0.0, 1.0])
+    local = DecisionTree(splitter="hist", **params).fit(X, y)
+    distributed = DecisionTree(splitter="hist", **params).fit(
+        da.from_array(X, chunks=(chunks, 2)), da.from_array(y, chunks=chunks)
+    )
+    _assert_same(local, distributed, X)
+    assert local.get_n_leaves() <= params["max_leaf_nodes"]
+
+
+def test_max_leaf_nodes_with_categorical_features_and_weights_on_dask():
+    rng, X, signal = _categorical_data(8)
+    y = np.round(signal * 4)
+    w = rng.randint(1, 4, size=y.size).astype(float)
+    kw = dict(splitter="hist", categorical_features=[0, 3], max_leaf_nodes=45)
+    local = DecisionTreeRegressor(**kw).fit(X, y, sample_weight=w)
+    distributed = tree_dask.fit(
+        DecisionTreeRegressor(**kw),
+        da.from_array(X, chunks=1_000),
+        da.from_array(y, chunks=1_000),
+        da.from_array(w, chunks=1_000),
+    )
+    _assert_same_categorical(local, distributed, X)

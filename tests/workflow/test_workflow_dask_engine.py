@@ -13,13 +13,15 @@ def _model_files(workdir):
     return {name: (export / name).read_bytes() for name in ("model.json", "arrays.npz")}
 
 
-def test_the_dask_engine_exports_the_local_hist_model_byte_for_byte(tmp_path):
+@pytest.mark.parametrize("encoding", ["onehot", "native"])
+def test_the_dask_engine_exports_the_local_hist_model_byte_for_byte(tmp_path, encoding):
     local, dask = tmp_path / "local", tmp_path / "dask"
     local.mkdir()
     dask.mkdir()
-    code, _, err = quick_run(local, *HIST)
+    options = (*HIST, f"model.pipeline.encoding={encoding}")
+    code, _, err = quick_run(local, *options)
     assert code == 0, err
-    code, out, err = quick_run(dask, *HIST, "train.engine=dask", "train.partitions=5")
+    code, out, err = quick_run(dask, *options, "train.engine=dask", "train.partitions=5")
     assert code == 0, err
     assert "training the tree on Dask (a local cluster)" in out
     assert _model_files(dask) == _model_files(local)
