@@ -21,9 +21,16 @@ that make a compiled function callable from Python (numba's ``no_cpython_wrapper
 ``no_cfunc_wrapper``): each wrapper is code numba would generate, optimise and cache for nothing.
 The few borrowing kernels that Python calls too (``tree._grow`` runs the top of a tree node by
 node; ``tree.criteria``) are a ``borrowing_entry``.
+
+The cache is kept valid as a whole (``tree._kernel_cache``): the first import of this module
+deletes cached kernels compiled from other versions of the package's sources.
 """
 
 from numba import njit
+
+from tree._kernel_cache import drop_stale_kernels
+
+drop_stale_kernels()  # before any kernel exists, so before any loads its cache
 
 kernel = njit(cache=True, nogil=True, _nrt=True)
 borrowing_kernel = njit(
