@@ -84,15 +84,15 @@ def fit_bin_edges(X32, max_bins, subsample, rng, n_threads=1, bin_code=None):
     edges = np.full((d, max(max_bins - 1, 1)), np.inf)
     n_edges = np.zeros(d, dtype=np.int64)
 
+    sample = X32 if isinstance(rows, slice) else gather_rows(X32, rows, n_threads)
+
     def fit_feature(f):
         if bin_code is not None and bin_code[f, 0] >= 0:
             e = midpoints(bin_code[f][bin_code[f] >= 0])
-            edges[f, : e.size] = e
-            n_edges[f] = e.size
-            return
-        with np.errstate(over="ignore"):  # checked already (tree._checks.check_X)
-            column = X32[rows, f].astype(np.float32)
-        e = feature_edges(column, max_bins)
+        else:
+            with np.errstate(over="ignore"):  # checked already (tree._checks.check_X)
+                column = sample[:, f].astype(np.float32)
+            e = feature_edges(column, max_bins)
         edges[f, : e.size] = e
         n_edges[f] = e.size
 
@@ -103,6 +103,23 @@ def fit_bin_edges(X32, max_bins, subsample, rng, n_threads=1, bin_code=None):
         for f in range(d):
             fit_feature(f)
     return edges, n_edges
+
+
+def gather_rows(X, rows, n_threads):
+    """``X[rows]`` (whole rows: a sampled row's values share cache lines, so one gather for
+    every feature is four times faster than one per feature), row blocks on threads."""
+    out = np.empty((rows.shape[0], X.shape[1]), dtype=X.dtype)
+    bounds = np.linspace(0, rows.shape[0], n_threads + 1).astype(np.int64)
+
+    def gather(k):
+        np.take(X, rows[bounds[k] : bounds[k + 1]], axis=0, out=out[bounds[k] : bounds[k + 1]])
+
+    if n_threads > 1:
+        with ThreadPoolExecutor(max_workers=n_threads) as pool:
+            list(pool.map(gather, range(n_threads)))
+    else:
+        gather(0)
+    return out
 
 
 BIN_BLOCK_ROWS = 65_536  # rows binned per task
