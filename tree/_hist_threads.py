@@ -30,6 +30,7 @@ from tree._hist_builder import build_hist_depth_first, split_bin_node
 from tree._tree import TREE_LEAF, TREE_UNDEFINED
 
 FILL_MIN_CELLS = 100_000  # samples x features below which one histogram is summed on one thread
+PARTITION_MIN_SAMPLES = 100_000  # below this a node is partitioned on one thread
 
 
 class HistThreadedBuild:
@@ -97,6 +98,27 @@ class HistThreadedBuild:
         list(self.pool.map(fill_chunk, range(n_chunks)))
         return hist
 
+    def _partition(self, scratch, start, end, feature, b, missing_left):
+        """``partition_samples`` with the segment divided between the threads: each chunk
+        partitioned stably in place (its own part of the buffer), then the chunks' left parts
+        put first and their right parts after, in order: the same stable partition."""
+        n_chunks = self.n_threads if end - start >= PARTITION_MIN_SAMPLES else 1
+        if n_chunks == 1:
+            return partition_samples(self.data, scratch, start, end, feature, b, missing_left)
+        bounds = np.linspace(start, end, n_chunks + 1).astype(np.int64)
+
+        def partition_chunk(k):
+            lo, hi = bounds[k], bounds[k + 1]
+            own = scratch._replace(buffer=scratch.buffer[lo:hi])
+            return partition_samples(self.data, own, lo, hi, feature, b, missing_left)
+
+        firsts_right = list(self.pool.map(partition_chunk, range(n_chunks)))
+        samples = self.data.samples
+        lefts = [samples[bounds[k] : firsts_right[k]] for k in range(n_chunks)]
+        rights = [samples[firsts_right[k] : bounds[k + 1]] for k in range(n_chunks)]
+        samples[start:end] = np.concatenate(lefts + rights)
+        return start + sum(left.shape[0] for left in lefts)
+
     def _grow_top(self, defer_below):
         data, criterion, rules = self.data, self.criterion, self.rules
         n = data.samples.shape[0]
@@ -136,7 +158,7 @@ class HistThreadedBuild:
                     data, scratch, cat, start, end, feature, bits, missing_left
                 )
             else:
-                pos = partition_samples(data, scratch, start, end, feature, b, missing_left)
+                pos = self._partition(scratch, start, end, feature, b, missing_left)
             # as tree._hist_builder.children_histograms: the smaller child summed, the larger
             # the parent's histograms minus the smaller's
             if pos - start <= end - pos:
