@@ -21,6 +21,7 @@ from tree._categorical_search import (
 from tree._criterion import children_impurity, impurity_improvement
 from tree._hist import COUNT, STATS, WEIGHT, chosen_bin_split, partition_samples, scan_bins
 from tree._jit import borrowing_entry, borrowing_kernel
+from tree._node import best_candidate
 
 
 @borrowing_kernel
@@ -62,23 +63,11 @@ def scan_any_bins(data, criterion, rules, cat, hist, f, n_node, w_node, totals, 
 
 
 @borrowing_kernel
-def _best_scanned(ws, m):
-    # as tree._hist.chosen_bin_split: the first of the best proxies
-    best = -1
-    for j in range(m):
-        if ws.best_pos[j] == -1:
-            continue
-        if best < 0 or ws.proxy_num[j] * ws.proxy_den[best] > ws.proxy_num[best] * ws.proxy_den[j]:
-            best = j
-    return best
-
-
-@borrowing_kernel
 def chosen_any_bin_split(data, criterion, rules, ws, cat, hist, m, n_node, w_node, impurity):
     """``tree._hist.chosen_bin_split`` with categorical features: a categorical winner is
     searched again to leave its bitset in ``cat.chosen`` (threshold ``TREE_UNDEFINED``, -2;
     bin -1; the missing values' side is ``missing_left``)."""
-    best = _best_scanned(ws, m)
+    best = best_candidate(ws, m)
     if best < 0 or not cat.is_categorical[ws.features[best]]:
         return chosen_bin_split(data, criterion, ws, hist, m, n_node, w_node, impurity)
     f = ws.features[best]
@@ -111,15 +100,22 @@ def chosen_any_bin_split(data, criterion, rules, ws, cat, hist, m, n_node, w_nod
 
 
 @borrowing_entry
+def mark_bins_left(side, bin_code_f, n_bins, bits, missing_bin, missing_left):
+    """Per bin of a categorical feature (its codes ``bin_code_f``), 1 in ``side`` when its
+    category is in the bitset ``bits``; the missing values' bin: ``missing_left``."""
+    for b in range(n_bins):
+        code = bin_code_f[b]
+        side[b] = 1 if code >= 0 and has_bit(bits, code) else 0
+    side[missing_bin] = 1 if missing_left else 0
+
+
+@borrowing_entry
 def partition_by_categories(data, scratch, cat, start, end, f, bits, missing_left):
     """Stable partition of ``samples[start:end]``: left the samples whose category is in the
     bitset ``bits`` (and the missing ones when ``missing_left``); returns the first position of
     the right child."""
     side = cat.bin_side
-    for b in range(data.n_edges[f] + 1):
-        code = cat.bin_code[f, b]
-        side[b] = 1 if code >= 0 and has_bit(bits, code) else 0
-    side[data.missing_bin] = 1 if missing_left else 0
+    mark_bins_left(side, cat.bin_code[f], data.n_edges[f] + 1, bits, data.missing_bin, missing_left)
     samples = data.samples
     codes = data.codes
     buffer = scratch.buffer

@@ -17,6 +17,7 @@ import numpy as np
 
 from tree._bundles import make_workspace
 from tree._categorical_fit import keep_bitsets
+from tree._categorical_hist import mark_bins_left
 from tree._dask_blocks import block_histograms, initial_nodes, route, tree_sum
 from tree._fit import _NO_LABELS, tree_from_columns
 from tree._hist import COUNT, STATS, Histograms
@@ -153,11 +154,10 @@ class LevelGrowth:
         """Per bin of the categorical ``feature``, 1 when its category is in ``bits`` (the
         missing values' bin: ``missing_left``)."""
         side = np.zeros(self.meta.missing_bin + 1, dtype=np.uint8)
-        codes = self.cat.bin_code[feature, : self.meta.n_edges[feature] + 1]
-        codes = codes[codes >= 0]
-        words = bits[codes >> 6] >> (codes & 63).astype(np.uint64)
-        side[: codes.size] = (words & np.uint64(1)).astype(np.uint8)
-        side[self.meta.missing_bin] = 1 if missing_left else 0
+        n_bins = self.meta.n_edges[feature] + 1
+        mark_bins_left(
+            side, self.cat.bin_code[feature], n_bins, bits, self.meta.missing_bin, missing_left
+        )
         return side
 
     def _n_left(self, hist, feature, b, missing_left, side):

@@ -31,6 +31,7 @@ from tree._criterion import (
 )
 from tree._features import draw_features
 from tree._jit import borrowing_entry, borrowing_kernel
+from tree._node import best_candidate
 from tree._random import seed_node
 
 COUNT, WEIGHT, STATS = 0, 1, 2
@@ -396,12 +397,7 @@ def chosen_bin_split(data, criterion, ws, hist, m, n_node, w_node, impurity):
     """The best of the ``m`` scanned candidates (lowest feature index among equals):
     ``(feature, bin, missing_left, threshold, n_left, impurity_left, impurity_right,
     improvement, missing_go_to_left)``; feature -1 when none."""
-    best = -1
-    for j in range(m):
-        if ws.best_pos[j] == -1:
-            continue
-        if best < 0 or ws.proxy_num[j] * ws.proxy_den[best] > ws.proxy_num[best] * ws.proxy_den[j]:
-            best = j
+    best = best_candidate(ws, m)
     if best < 0:
         return -1, 0, False, 0.0, 0, 0.0, 0.0, 0.0, 0
     f = ws.features[best]
