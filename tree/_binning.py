@@ -54,18 +54,26 @@ def category_bins(X32, is_categorical, max_bins):
     """Each categorical feature's categories (its distinct codes in every row, increasing), one
     bin each: ``bin_code`` int64 ``(n_features, max_bins + 1)``, the code of bin ``b`` of
     feature ``f`` at ``[f, b]`` (-1: no such bin; numeric features have none)."""
-    d = X32.shape[1]
-    bin_code = np.full((d, max_bins + 1), -1, dtype=np.int64)
+    present = {}
     for f in np.flatnonzero(is_categorical):
         column = np.asarray(X32[:, f], dtype=np.float32)
-        present = np.flatnonzero(np.bincount(column[~np.isnan(column)].astype(np.int64)))
-        if present.size > max_bins:
+        present[f] = np.flatnonzero(np.bincount(column[~np.isnan(column)].astype(np.int64)))
+    return category_table(present, X32.shape[1], max_bins)
+
+
+def category_table(present, n_features, max_bins):
+    """The ``bin_code`` table of ``category_bins`` from each categorical feature's distinct
+    codes (``present``: feature -> increasing int64 codes)."""
+    bin_code = np.full((n_features, max_bins + 1), -1, dtype=np.int64)
+    for f, codes in present.items():
+        if codes.size > max_bins:
             raise ValueError(
-                f"categorical feature {f} has {present.size} categories, more than "
-                f"max_bins={max_bins}: splitter='hist' gives each category a bin of its own. Use "
-                "splitter='best' (any number of categories), or merge the rare categories."
+                f"categorical feature {f} has {codes.size} categories, more than "
+                f"max_bins={max_bins}: splitter='hist' gives each category a bin of its own. "
+                "Merge the rare categories, or fit in memory with splitter='best' (any number "
+                "of categories)."
             )
-        bin_code[f, : present.size] = present
+        bin_code[f, : codes.size] = codes
     return bin_code
 
 

@@ -7,7 +7,7 @@ its histograms and route its rows are ``tree._dask_kernels``'.
 
 import numpy as np
 
-from tree._binning import bin_features
+from tree._binning import bin_features, category_table
 from tree._categorical_checks import check_codes
 from tree._checks import check_classification_y, check_regression_y, check_sample_weight, check_X
 from tree._dask_kernels import partition_histograms, route_rows
@@ -16,22 +16,12 @@ from tree._dask_kernels import partition_histograms, route_rows
 def merge_categories(block_categories, categorical, max_bins):
     """Each categorical feature's codes over every partition, one bin each: the ``bin_code``
     table of ``tree._binning.category_bins``, and the largest code (0 when none)."""
-    d = categorical.shape[0]
-    bin_code = np.full((d, max_bins + 1), -1, dtype=np.int64)
-    max_code = 0
+    present = {}
     for f in np.flatnonzero(categorical):
         parts = [b[int(f)] for b in block_categories]
-        present = np.unique(np.concatenate(parts)) if parts else np.empty(0, np.int64)
-        if present.size > max_bins:
-            raise ValueError(
-                f"categorical feature {f} has {present.size} categories, more than "
-                f"max_bins={max_bins}: splitter='hist' gives each category a bin of its own. Merge "
-                "the rare categories, or fit a NumPy array with splitter='best'."
-            )
-        bin_code[f, : present.size] = present
-        if present.size:
-            max_code = max(max_code, int(present[-1]))
-    return bin_code, max_code
+        present[f] = np.unique(np.concatenate(parts)) if parts else np.empty(0, np.int64)
+    bin_code = category_table(present, categorical.shape[0], max_bins)
+    return bin_code, max(int(bin_code.max(initial=0)), 0)
 
 
 def block_classes(y_block, name):
