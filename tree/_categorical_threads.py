@@ -5,7 +5,7 @@ The top nodes are searched with the candidates divided between the threads as fo
 features, each thread with a ``Categorical`` of its own (its group arrays are a search's
 scratch); a categorical split partitions every feature by the node's bitset. Each deferred
 subtree is grown by ``build_depth_first`` with a ``Categorical`` of its own, and the bitsets of
-the top and of the subtrees are placed in preorder as the nodes are (``preorder_offsets``).
+the top and of the subtrees are placed in preorder as the nodes are (``splice_bitsets``).
 """
 
 import numpy as np
@@ -13,7 +13,7 @@ import numpy as np
 from tree._builder import build_depth_first, new_nodes
 from tree._categorical import finish_split_categorical, mark_left_categorical, search_categorical
 from tree._features import prepare_candidates
-from tree._grow import THREAD_MIN_WORK, ThreadedBuild, compact, preorder_offsets
+from tree._grow import THREAD_MIN_WORK, ThreadedBuild, compact, splice_bitsets
 from tree._partition import partition
 
 
@@ -32,12 +32,10 @@ class CategoricalThreadedBuild(ThreadedBuild):
     def run(self, defer_below):
         cols_i, cols_f, node_v, depth = super().run(defer_below)
         first = self.top_categorical[0]
-        bitsets = np.zeros((cols_i.shape[1], first.chosen.shape[0]), dtype=np.uint64)
-        first_of_top, first_of_sub, _ = preorder_offsets(self.top_i, self.subtree_sizes)
-        for node_id, bits in self.top_bitsets.items():
-            bitsets[first_of_top[node_id]] = bits
-        for k, bits in self.subtree_bitsets.items():
-            bitsets[first_of_sub[k] : first_of_sub[k] + bits.shape[0]] = bits
+        bitsets = splice_bitsets(
+            self.top_i, self.subtree_sizes, cols_i.shape[1], self.top_bitsets,
+            self.subtree_bitsets, first.chosen.shape[0],
+        )  # fmt: skip
         return cols_i, cols_f, node_v, depth, (bitsets, first.n_codes)
 
     def _find_split(self, ws, start, end, w_node, impurity):

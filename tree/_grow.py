@@ -243,6 +243,19 @@ def preorder_offsets(top_i, subtree_sizes):
     return first_of_top, first_of_sub, n_nodes
 
 
+def splice_bitsets(top_i, subtree_sizes, n_nodes, top_bitsets, subtree_bitsets, n_words):
+    """The whole tree's per-node bitsets ``(n_nodes, n_words)`` in preorder, from the top
+    nodes' (``top_bitsets``: node id -> bitset) and each deferred subtree's (``subtree_bitsets``:
+    subtree -> one row per node); zero rows for nodes without a categorical split."""
+    bitsets = np.zeros((n_nodes, n_words), dtype=np.uint64)
+    first_of_top, first_of_sub, _ = preorder_offsets(top_i, subtree_sizes)
+    for node_id, bits in top_bitsets.items():
+        bitsets[first_of_top[node_id]] = bits
+    for k, bits in subtree_bitsets.items():
+        bitsets[first_of_sub[k] : first_of_sub[k] + bits.shape[0]] = bits
+    return bitsets
+
+
 def splice_subtrees(top_i, top_f, top_v, subtrees, pool):
     """The whole tree, column by column, in preorder: the top nodes with each deferred subtree
     (child pointer ``DEFERRED - k``) as one block in place of its root. The blocks are copied

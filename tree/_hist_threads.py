@@ -9,7 +9,7 @@ way, so the tree is the same on any number of threads. Every smaller node is def
 histograms and grown as a subtree of its own by ``build_hist_depth_first``; the subtrees are
 spliced into the top in preorder (``tree._grow.splice_subtrees``). With categorical features
 the top keeps each categorical split's bitset and every subtree has a ``Categorical`` of its
-own; their bitsets are placed in preorder as the nodes are (``tree._grow.preorder_offsets``).
+own; their bitsets are placed in preorder as the nodes are (``tree._grow.splice_bitsets``).
 """
 
 import numpy as np
@@ -17,7 +17,7 @@ import numpy as np
 from tree._builder import new_nodes
 from tree._bundles import PER_SAMPLE, Root
 from tree._categorical_hist import partition_by_categories
-from tree._grow import DEFERRED, compact, preorder_offsets, splice_subtrees
+from tree._grow import DEFERRED, compact, splice_bitsets, splice_subtrees
 from tree._hist import (
     STATS,
     Histograms,
@@ -68,12 +68,10 @@ class HistThreadedBuild:
         if self.top_categorical is None:
             return None
         first = self.top_categorical
-        bitsets = np.zeros((n_nodes, first.chosen.shape[0]), dtype=np.uint64)
-        first_of_top, first_of_sub, _ = preorder_offsets(top_i, [r[1] for r in subtrees])
-        for node_id, bits in self.top_bitsets.items():
-            bitsets[first_of_top[node_id]] = bits
-        for k, bits in self.subtree_bitsets.items():
-            bitsets[first_of_sub[k] : first_of_sub[k] + bits.shape[0]] = bits
+        bitsets = splice_bitsets(
+            top_i, [r[1] for r in subtrees], n_nodes, self.top_bitsets, self.subtree_bitsets,
+            first.chosen.shape[0],
+        )  # fmt: skip
         return bitsets, first.n_codes
 
     def _histograms(self):
