@@ -36,7 +36,7 @@ from tree._checks import (
     check_X,
     feature_names_of,
 )
-from tree._fit import grow_tree
+from tree._fit import grow_tree, store_fitted
 from tree._params import validate_params
 from tree._predict import apply_records, decision_path_arrays, pack_tree
 from tree._prune import prune_tree, pruning_path
@@ -142,19 +142,7 @@ class _BaseDecisionTree(TreeEstimatorBase):
 
         for key, value in target_attrs.items():
             setattr(self, key, value)
-        self.n_outputs_ = 1
-        self.n_features_in_ = n_features
-        if names is not None:
-            self.feature_names_in_ = names
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        self.max_features_ = max_features
-        self.is_categorical_ = is_categorical
-        if is_categorical is not None:
-            self.category_names_ = {j: category_names[j] for j in sorted(category_names)}
-        elif hasattr(self, "category_names_"):
-            del self.category_names_
-        self.tree_ = tree
+        store_fitted(self, tree, n_features, names, max_features, is_categorical, category_names)
         return self
 
     def _resolve_max_features(self, n_features):

@@ -277,3 +277,21 @@ def _build(
             cat,
         )
     return (*_serial_columns(nodes, node_count), depth, _serial_bitsets(cat, node_count))
+
+
+def store_fitted(estimator, tree, n_features, names, max_features, is_categorical, category_names):
+    """Leave on ``estimator`` the fitted attributes every fit has (a local or a Dask fit; the
+    target's own, such as ``classes_``, are the caller's), removing stale optional ones."""
+    estimator.n_outputs_ = 1
+    estimator.n_features_in_ = n_features
+    if names is not None:
+        estimator.feature_names_in_ = names
+    elif hasattr(estimator, "feature_names_in_"):
+        del estimator.feature_names_in_
+    estimator.max_features_ = max_features
+    estimator.is_categorical_ = is_categorical
+    if is_categorical is not None:
+        estimator.category_names_ = {j: category_names[j] for j in sorted(category_names)}
+    elif hasattr(estimator, "category_names_"):
+        del estimator.category_names_
+    estimator.tree_ = tree

@@ -35,7 +35,7 @@ from tree._dask_blocks import (
     prepare_block,
 )
 from tree._dask_growth import BestFirstGrowth, LevelGrowth, assemble_tree
-from tree._fit import build_seed, make_criterion, stopping_rules
+from tree._fit import build_seed, make_criterion, stopping_rules, store_fitted
 from tree._hist import HistData
 from tree._params import validate_params
 
@@ -189,19 +189,7 @@ def fit(estimator, X, y, sample_weight=None, *, memory_limit=DEFAULT_MEMORY_LIMI
     if classification:
         estimator.classes_ = classes
         estimator.n_classes_ = len(classes)
-    estimator.n_outputs_ = 1
-    estimator.n_features_in_ = d
-    if names is not None:
-        estimator.feature_names_in_ = names
-    elif hasattr(estimator, "feature_names_in_"):
-        del estimator.feature_names_in_
-    estimator.max_features_ = max_features
-    estimator.is_categorical_ = categorical
-    if category_names:
-        estimator.category_names_ = category_names
-    elif hasattr(estimator, "category_names_"):
-        del estimator.category_names_
-    estimator.tree_ = tree
+    store_fitted(estimator, tree, d, names, max_features, categorical, category_names)
     return estimator
 
 
