@@ -16,8 +16,6 @@ from tree._checks import check_classification_y, check_regression_y, check_sampl
 from tree._estimator import Bunch, _BaseDecisionTree  # noqa: F401 (Bunch: re-exported)
 from tree._params import RANDOM_STATE, InstanceOf, Interval, NoneOk, Options
 
-PARALLEL_MIN_CELLS = 200_000  # n_samples * n_features from which fit uses every thread
-
 
 class DecisionTree(_BaseDecisionTree):
     """A CART decision-tree classifier (scikit-learn's ``DecisionTreeClassifier`` semantics).

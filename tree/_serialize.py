@@ -28,7 +28,6 @@ FORMAT_VERSION = "1.0"
 CLASSIFIER_NAMES = ("DecisionTree", "DecisionTreeClassifier")
 REGRESSOR_NAMES = ("DecisionTreeRegressor",)
 
-_TREE_SCALARS = ("node_count", "max_depth", "n_features", "n_outputs")
 _CLASS_DTYPE_KINDS = {"b", "i", "u", "f", "U", "O"}
 __all__ = ["ModelFileError", "estimator_from_dict", "estimator_to_dict", "validate_tree_arrays"]
 
