@@ -25,15 +25,21 @@ DEFAULT_SUBSAMPLE = 200_000
 def midpoints(distinct):
     """Midpoints ``a/2 + b/2`` between consecutive sorted values (``a`` when rounding gives
     ``b``, as the exact splitter's thresholds)."""
-    a = distinct[:-1].astype(np.float64)
-    b = distinct[1:].astype(np.float64)
+    return midpoints_between(distinct[:-1], distinct[1:])
+
+
+def midpoints_between(below, above):
+    """The midpoints ``a/2 + b/2`` of the pairs of values ``below[k] < above[k]``."""
+    a = below.astype(np.float64)
+    b = above.astype(np.float64)
     mid = a / 2.0 + b / 2.0
     return np.where((mid == b) | np.isinf(mid), a, mid)
 
 
 def feature_edges(column, max_bins):
     """The bin edges of one float32 column (NaN ignored), increasing float64."""
-    values = np.sort(column[~np.isnan(column)])
+    values = np.sort(column)  # NaN last
+    values = values[: values.size - np.count_nonzero(np.isnan(values))]
     if values.size == 0:
         return np.empty(0)
     distinct = values[np.concatenate(([True], values[1:] != values[:-1]))]
@@ -47,7 +53,7 @@ def feature_edges(column, max_bins):
     # each edge between two values of the data, so that no bin is empty for the sample
     positions = np.searchsorted(distinct, quantiles, side="left")
     positions = np.unique(np.clip(positions, 1, distinct.size - 1))
-    return midpoints(distinct)[positions - 1]
+    return midpoints_between(distinct[positions - 1], distinct[positions])
 
 
 def category_bins(X32, is_categorical, max_bins):
@@ -99,7 +105,7 @@ def fit_bin_edges(X32, max_bins, subsample, rng, n_threads=1, bin_code=None):
             e = midpoints(bin_code[f][bin_code[f] >= 0])
         else:
             with np.errstate(over="ignore"):  # checked already (tree._checks.check_X)
-                column = sample[:, f].astype(np.float32)
+                column = sample[:, f].astype(np.float32, copy=False)
             e = feature_edges(column, max_bins)
         edges[f, : e.size] = e
         n_edges[f] = e.size
