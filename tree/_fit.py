@@ -23,6 +23,7 @@ from tree._grow import ThreadedBuild
 from tree._hist import HistData, HistScratch
 from tree._hist_builder import build_hist_best_first, build_hist_depth_first
 from tree._hist_threads import HistThreadedBuild
+from tree._memory import release_freed_memory
 from tree._params import check_random_state
 from tree._presort import presort
 from tree._startup import compile_notice
@@ -168,6 +169,8 @@ def _build_hist(estimator, X32, codes, targets, criterion, rules, seed, n_values
         X32, max_bins, DEFAULT_SUBSAMPLE, np.random.RandomState(int(seed[1])), n_threads,
         bin_code,
     )  # fmt: skip
+    if n_threads > 1:
+        release_freed_memory()  # the sampled rows', before the codes are allocated
     data = HistData(
         codes=bin_features(X32, edges, n_edges, max_bins, n_threads),
         samples=np.arange(n, dtype=np.int32),

@@ -27,6 +27,7 @@ from tree._hist import (
     subtract_histograms,
 )
 from tree._hist_builder import build_hist_depth_first, split_bin_node
+from tree._memory import release_freed_memory
 from tree._tree import TREE_LEAF, TREE_UNDEFINED
 
 FILL_MIN_CELLS = 100_000  # samples x features below which one histogram is summed on one thread
@@ -174,6 +175,23 @@ class HistThreadedBuild:
         top_v = np.array(rows_v, dtype=np.float64).reshape(-1, self.n_values)
         return top_i, top_f, top_v, max_depth_seen, deferred
 
+    def _grow_subtree(self, deferred, k):
+        """Grow deferred subtree ``k``: ``(its compacted Nodes, node count, max depth)``."""
+        root, hist = deferred[k]
+        deferred[k] = None  # its histograms freed once its subtree has copied them
+        n_root = root.end - root.start
+        data, criterion, scratch = self.data, self.criterion, self.make_scratch(n_root)
+        if self.rules.max_features >= self.d:  # no feature draws, seeded by positions
+            data, criterion, scratch, root = self._local(root, scratch)
+        nodes = new_nodes(2 * n_root, self.n_values)
+        cat = None if self.make_categorical is None else self.make_categorical(2 * n_root)
+        count, sub_max_depth = build_hist_depth_first(
+            data, criterion, self.rules, self.make_workspace(), scratch, nodes, root, hist, cat
+        )
+        if cat is not None:
+            self.subtree_bitsets[k] = cat.node_bitsets[:count].copy()
+        return compact(nodes, count), count, sub_max_depth
+
     def _local(self, root, scratch):
         """The subtree of ``root`` on a copy of its rows' codes and targets, numbered from 0:
         a fill then reads about a megabyte of codes, not rows scattered over all of them. The
@@ -194,21 +212,9 @@ class HistThreadedBuild:
 
     def _grow_deferred(self, deferred):
         def grow(k):
-            root, hist = deferred[k]
-            deferred[k] = None  # its histograms freed once its subtree has copied them
-            n_root = root.end - root.start
-            data, criterion, scratch = self.data, self.criterion, self.make_scratch(n_root)
-            if self.rules.max_features >= self.d:  # no feature draws, seeded by positions
-                data, criterion, scratch, root = self._local(root, scratch)
-            nodes = new_nodes(2 * n_root, self.n_values)
-            cat = None if self.make_categorical is None else self.make_categorical(2 * n_root)
-            count, sub_max_depth = build_hist_depth_first(
-                data, criterion, self.rules, self.make_workspace(), scratch, nodes, root, hist,
-                cat,
-            )  # fmt: skip
-            if cat is not None:
-                self.subtree_bitsets[k] = cat.node_bitsets[:count].copy()
-            return compact(nodes, count), count, sub_max_depth
+            grown = self._grow_subtree(deferred, k)
+            release_freed_memory()  # the subtree's scratch, before the thread's next
+            return grown
 
         # largest first, so that the threads end together
         order = sorted(
