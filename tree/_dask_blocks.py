@@ -21,7 +21,7 @@ def merge_categories(block_categories, categorical, max_bins):
         parts = [b[int(f)] for b in block_categories]
         present[f] = np.unique(np.concatenate(parts)) if parts else np.empty(0, np.int64)
     bin_code = category_table(present, categorical.shape[0], max_bins)
-    return bin_code, max(int(bin_code.max(initial=0)), 0)
+    return bin_code, int(bin_code.max(initial=0))  # -1 pads: 0 when no feature has a code
 
 
 def block_classes(y_block, name):
