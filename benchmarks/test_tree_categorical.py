@@ -66,11 +66,14 @@ def test_fit_native_categorical(benchmark):
     assert np.any(model.tree_.categorical_node >= 0)
 
 
-def test_fit_against_lightgbm_single_tree(benchmark):
+@pytest.mark.parametrize("splitter", ["best", "hist"])
+def test_fit_against_lightgbm_single_tree(benchmark, splitter):
     lightgbm = pytest.importorskip("lightgbm")
     X, y = dataset()
     categorical = list(range(N_CATEGORICAL))
-    ours_model = DecisionTree(categorical_features=categorical, max_depth=MAX_DEPTH)
+    ours_model = DecisionTree(
+        splitter=splitter, categorical_features=categorical, max_depth=MAX_DEPTH, random_state=0
+    )
     ours_model.fit(X[:2_000], y[:2_000])
     ours = _median_seconds(lambda: ours_model.fit(X, y))
     theirs_model = lightgbm.LGBMClassifier(
@@ -84,5 +87,8 @@ def test_fit_against_lightgbm_single_tree(benchmark):
     )
     theirs = _median_seconds(lambda: theirs_model.fit(X, y, categorical_feature=categorical))
     benchmark.extra_info.update({"cartflow_s": ours, "lightgbm_s": theirs, "ratio": theirs / ours})
-    print(f"\ncartflow {ours:.3f} s, LightGBM single tree {theirs:.3f} s ({N_ROWS} rows)")
+    print(
+        f"\ncartflow splitter={splitter} {ours:.3f} s, LightGBM single tree {theirs:.3f} s "
+        f"(x{theirs / ours:.2f}; {N_ROWS} rows)"
+    )
     benchmark.pedantic(lambda: None, rounds=1)

@@ -10,7 +10,10 @@ value gets the code ``max_bins`` (one bin more).
 
 A categorical feature (native categorical splits, ``tree._categorical_hist``) gets one bin per
 category seen in *any* training row, in increasing order of code (``category_bins``), its edges
-the midpoints between consecutive codes; it may have at most ``max_bins`` categories.
+the midpoints between consecutive codes. A local fit takes up to ``MAX_CATEGORY_BINS``
+categories per feature: when a feature has more than ``max_bins``, every feature's histogram
+gets that many bins (numeric features still use at most ``max_bins`` of them), the missing
+values' bin moves past them, and the codes are uint16 instead of uint8.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +23,7 @@ import numpy as np
 from tree._jit import borrowing_entry
 
 DEFAULT_SUBSAMPLE = 200_000
+MAX_CATEGORY_BINS = 65_535  # uint16 codes, the missing values' bin included
 
 
 def midpoints(distinct):
@@ -58,26 +62,37 @@ def feature_edges(column, max_bins):
 
 def category_bins(X32, is_categorical, max_bins):
     """Each categorical feature's categories (its distinct codes in every row, increasing), one
-    bin each: ``bin_code`` int64 ``(n_features, max_bins + 1)``, the code of bin ``b`` of
-    feature ``f`` at ``[f, b]`` (-1: no such bin; numeric features have none)."""
+    bin each: ``bin_code`` int64 ``(n_features, n_bins + 1)``, the code of bin ``b`` of
+    feature ``f`` at ``[f, b]`` (-1: no such bin; numeric features have none), where
+    ``n_bins`` is ``max_bins`` or the largest number of categories of a feature if more."""
     present = {}
     for f in np.flatnonzero(is_categorical):
         column = np.asarray(X32[:, f], dtype=np.float32)
         present[f] = np.flatnonzero(np.bincount(column[~np.isnan(column)].astype(np.int64)))
-    return category_table(present, X32.shape[1], max_bins)
+    return category_table(present, X32.shape[1], max_bins, MAX_CATEGORY_BINS)
 
 
-def category_table(present, n_features, max_bins):
+def category_table(present, n_features, max_bins, max_categories=None):
     """The ``bin_code`` table of ``category_bins`` from each categorical feature's distinct
-    codes (``present``: feature -> increasing int64 codes)."""
-    bin_code = np.full((n_features, max_bins + 1), -1, dtype=np.int64)
+    codes (``present``: feature -> increasing int64 codes), at most ``max_categories`` of them
+    per feature (default ``max_bins``)."""
+    limit = max_bins if max_categories is None else max_categories
+    largest = max((codes.size for codes in present.values()), default=0)
+    bin_code = np.full((n_features, max(max_bins, min(largest, limit)) + 1), -1, dtype=np.int64)
     for f, codes in present.items():
-        if codes.size > max_bins:
+        if codes.size > limit:
+            if max_categories is None:
+                way_out = (
+                    f"max_bins={max_bins}: a Dask fit gives each category one of max_bins "
+                    "bins. Merge the rare categories, or raise max_bins (at most 255)."
+                )
+            else:
+                way_out = (
+                    f"{limit:,}, the most splitter='hist' bins. Merge the rare categories, "
+                    "or fit with splitter='best' (any number of categories)."
+                )
             raise ValueError(
-                f"categorical feature {f} has {codes.size} categories, more than "
-                f"max_bins={max_bins}: splitter='hist' gives each category a bin of its own. "
-                "Merge the rare categories, or fit in memory with splitter='best' (any number "
-                "of categories)."
+                f"categorical feature {f} has {codes.size} categories, more than {way_out}"
             )
         bin_code[f, : codes.size] = codes
     return bin_code
@@ -86,16 +101,18 @@ def category_table(present, n_features, max_bins):
 def fit_bin_edges(X32, max_bins, subsample, rng, n_threads=1, bin_code=None):
     """Per feature, its bin edges from at most ``subsample`` rows of ``X32`` (float32 values,
     any numeric dtype) drawn with
-    ``rng``: ``(edges (n_features, max_bins - 1) float64 padded with inf, n_edges int64)``,
+    ``rng``: ``(edges (n_features, n_bins - 1) float64 padded with inf, n_edges int64)``,
     features on ``n_threads`` threads. A feature with categories in ``bin_code``
-    (``category_bins``) gets the midpoints between its codes."""
+    (``category_bins``) gets the midpoints between its codes, and ``n_bins`` is the table's
+    number of bins (``max_bins`` unless a feature has more categories)."""
     n, d = X32.shape
     rows = slice(None)
     if subsample is not None and n > subsample:
         # drawn by a Generator seeded from rng: 4 times faster than RandomState.choice
         sampler = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
         rows = np.sort(sampler.choice(n, size=subsample, replace=False, shuffle=False))
-    edges = np.full((d, max(max_bins - 1, 1)), np.inf)
+    n_bins = max_bins if bin_code is None else max(max_bins, bin_code.shape[1] - 1)
+    edges = np.full((d, max(n_bins - 1, 1)), np.inf)
     n_edges = np.zeros(d, dtype=np.int64)
 
     sample = X32 if isinstance(rows, slice) else gather_rows(X32, rows, n_threads)
@@ -141,16 +158,18 @@ SEARCH_WIDTH = 256  # edges padded with inf to this many, so every search takes 
 
 
 def bin_features(X32, edges, n_edges, missing_bin, n_threads=1):
-    """The codes of ``X32`` (n_samples, n_features): uint8 of the same shape, a sample's codes
-    side by side (one cache line holds them all), row blocks binned on ``n_threads`` threads."""
+    """The codes of ``X32`` (n_samples, n_features): uint8 of the same shape (uint16 when
+    ``missing_bin`` exceeds 255), a sample's codes side by side (one cache line holds them
+    all), row blocks binned on ``n_threads`` threads."""
     n, d = X32.shape
-    if edges.shape[1] >= SEARCH_WIDTH:
-        raise ValueError(f"at most {SEARCH_WIDTH - 1} bin edges per feature, got {edges.shape[1]}")
+    wide = np.flatnonzero(n_edges >= SEARCH_WIDTH)  # categorical features only
+    if wide.size and missing_bin <= np.iinfo(np.uint8).max:
+        raise ValueError(f"features {wide.tolist()} have more bins than missing_bin={missing_bin}")
+    width = min(edges.shape[1], SEARCH_WIDTH - 1)
     padded = np.full((d, SEARCH_WIDTH), np.inf)
-    padded[:, : edges.shape[1]] = np.where(
-        np.arange(edges.shape[1]) < n_edges[:, None], edges, np.inf
-    )
-    codes = np.empty((n, d), dtype=np.uint8)
+    padded[:, :width] = np.where(np.arange(width) < n_edges[:, None], edges[:, :width], np.inf)
+    padded[wide] = np.inf  # binned below, by a search of their own length
+    codes = np.empty((n, d), dtype=np.uint8 if missing_bin <= 255 else np.uint16)
     starts = range(0, n, BIN_BLOCK_ROWS)
     ends = [min(start + BIN_BLOCK_ROWS, n) for start in starts]
     missing_bin = np.int64(missing_bin)
@@ -164,6 +183,11 @@ def bin_features(X32, edges, n_edges, missing_bin, n_threads=1):
     else:
         for bounds in zip(starts, ends):
             bin_block(bounds)
+    for f in wide:
+        column = np.asarray(X32[:, f], dtype=np.float32)
+        feature_codes = np.searchsorted(edges[f, : n_edges[f]], column, side="left")
+        feature_codes[np.isnan(column)] = missing_bin
+        codes[:, f] = feature_codes
     return codes
 
 

@@ -52,6 +52,8 @@ Categorical = namedtuple(
         "weight",  # float64 (G,)
         "stats",  # float64 (G, n_stats)
         "key",  # float64 (G,): the sort key
+        "sorted_key",  # float64 (G,): the keys of ``order``, while sorting
+        "sort_stack",  # int64 (128,): the ranges waiting to be sorted
         "order",  # int64 (G,): the non-rare groups, in search order
         "side",  # uint8 (G,): 1 when the group goes left in the chosen split
         "left",  # float64 (n_stats,): the scanned left statistics
@@ -87,6 +89,8 @@ def make_categorical(
         weight=np.zeros(n_groups, dtype=np.float64),
         stats=np.zeros((n_groups, n_stats), dtype=np.float64),
         key=np.zeros(n_groups, dtype=np.float64),
+        sorted_key=np.zeros(n_groups, dtype=np.float64),
+        sort_stack=np.zeros(128, dtype=np.int64),
         order=np.zeros(n_groups, dtype=np.int64),
         side=np.zeros(n_groups, dtype=np.uint8),
         left=np.zeros(n_stats, dtype=np.float64),
@@ -132,37 +136,88 @@ def _code_rank(code):
 
 
 @borrowing_kernel
-def _before(cat, a, b):
-    """Group ``a`` sorts before group ``b``: a smaller key, or an equal key and a lower code
-    (missing last)."""
-    if cat.key[a] != cat.key[b]:
-        return cat.key[a] < cat.key[b]
-    return _code_rank(cat.code[a]) < _code_rank(cat.code[b])
+def _before(cat, key_a, group_a, key_b, group_b):
+    """Group ``group_a`` (sort key ``key_a``) sorts before ``group_b``: a smaller key, or an
+    equal key and a lower code (missing last)."""
+    if key_a != key_b:
+        return key_a < key_b
+    return _code_rank(cat.code[group_a]) < _code_rank(cat.code[group_b])
 
 
 @borrowing_kernel
-def _sift_down(cat, root, end):
-    order = cat.order
-    while True:
-        child = 2 * root + 1
-        if child >= end:
-            return
-        if child + 1 < end and _before(cat, order[child], order[child + 1]):
-            child += 1
-        if not _before(cat, order[root], order[child]):
-            return
-        order[root], order[child] = order[child], order[root]
-        root = child
+def _swap(keys, order, i, j):
+    keys[i], keys[j] = keys[j], keys[i]
+    order[i], order[j] = order[j], order[i]
+
+
+@borrowing_kernel
+def _insertion_sort(cat, keys, order, lo, hi):
+    for i in range(lo + 1, hi):
+        key = keys[i]
+        group = order[i]
+        j = i - 1
+        while j >= lo and _before(cat, key, group, keys[j], order[j]):
+            keys[j + 1] = keys[j]
+            order[j + 1] = order[j]
+            j -= 1
+        keys[j + 1] = key
+        order[j + 1] = group
+
+
+@borrowing_kernel
+def _quicksort(cat, keys, order, k):
+    # the larger side of each partition waits in cat.sort_stack while the smaller is sorted:
+    # at most log2(k) ranges wait at once
+    stack = cat.sort_stack
+    stack[0] = 0
+    stack[1] = k
+    waiting = 1
+    while waiting > 0:
+        waiting -= 1
+        lo = stack[2 * waiting]
+        hi = stack[2 * waiting + 1]
+        while hi - lo > 16:
+            mid = (lo + hi) // 2
+            last = hi - 1
+            if _before(cat, keys[mid], order[mid], keys[lo], order[lo]):
+                _swap(keys, order, mid, lo)
+            if _before(cat, keys[last], order[last], keys[mid], order[mid]):
+                _swap(keys, order, last, mid)
+                if _before(cat, keys[mid], order[mid], keys[lo], order[lo]):
+                    _swap(keys, order, mid, lo)
+            pivot_key = keys[mid]
+            pivot_group = order[mid]
+            i = lo
+            j = last
+            while i <= j:
+                while _before(cat, keys[i], order[i], pivot_key, pivot_group):
+                    i += 1
+                while _before(cat, pivot_key, pivot_group, keys[j], order[j]):
+                    j -= 1
+                if i <= j:
+                    _swap(keys, order, i, j)
+                    i += 1
+                    j -= 1
+            if j + 1 - lo < hi - i:
+                stack[2 * waiting] = i
+                stack[2 * waiting + 1] = hi
+                hi = j + 1
+            else:
+                stack[2 * waiting] = lo
+                stack[2 * waiting + 1] = j + 1
+                lo = i
+            waiting += 1
+        _insertion_sort(cat, keys, order, lo, hi)
 
 
 @borrowing_kernel
 def sort_groups(cat, k):
-    """Heap sort of ``cat.order[:k]`` by (key, code), in place (no allocation)."""
-    for root in range(k // 2 - 1, -1, -1):
-        _sift_down(cat, root, k)
-    for end in range(k - 1, 0, -1):
-        cat.order[0], cat.order[end] = cat.order[end], cat.order[0]
-        _sift_down(cat, 0, end)
+    """Sort ``cat.order[:k]`` by (key, code), in place: a quicksort of the keys copied beside
+    the groups (``cat.sorted_key``), so that comparisons read contiguous memory."""
+    keys = cat.sorted_key
+    for i in range(k):
+        keys[i] = cat.key[cat.order[i]]
+    _quicksort(cat, keys, cat.order, k)
 
 
 @borrowing_kernel

@@ -169,16 +169,18 @@ def _build_hist(estimator, X32, codes, targets, criterion, rules, seed, n_values
         X32, max_bins, DEFAULT_SUBSAMPLE, np.random.RandomState(int(seed[1])), n_threads,
         bin_code,
     )  # fmt: skip
+    # more bins than max_bins when a categorical feature has more categories (tree._binning)
+    n_bins = int(max_bins if bin_code is None else bin_code.shape[1] - 1)
     if n_threads > 1:
         release_freed_memory()  # the sampled rows', before the codes are allocated
     data = HistData(
-        codes=bin_features(X32, edges, n_edges, max_bins, n_threads),
+        codes=bin_features(X32, edges, n_edges, n_bins, n_threads),
         samples=np.arange(n, dtype=np.int32),
         labels=np.zeros(0, dtype=np.uint8) if codes is None else codes,
         targets=np.zeros(0) if targets is None else targets,
         edges=edges,
         n_edges=n_edges,
-        missing_bin=int(max_bins),
+        missing_bin=n_bins,
     )
     n_weights = 0 if criterion.weight_mode == UNIT else n
     scratch = HistScratch(weights=np.empty(n_weights), buffer=np.empty(n, dtype=np.int32))

@@ -39,11 +39,11 @@ COUNT, WEIGHT, STATS = 0, 1, 2
 HistData = namedtuple(
     "HistData",
     [
-        "codes",  # uint8 (n_samples, n_features): the bin of each value (tree._binning)
+        "codes",  # uint8 or uint16 (n_samples, n_features): each value's bin (tree._binning)
         "samples",  # int32 (n_samples,): sample indices, node by node
         "labels",  # class codes by sample (classification), else no entries
         "targets",  # float64 y by sample (regression), else no entries
-        "edges",  # float64 (n_features, max_bins - 1): bin b's upper edge edges[f, b]
+        "edges",  # float64 (n_features, missing_bin - 1): bin b's upper edge edges[f, b]
         "n_edges",  # int64 (n_features,): each feature's number of edges (bins - 1)
         "missing_bin",  # int: the missing values' bin
     ],

@@ -119,12 +119,79 @@ def test_the_same_hist_categorical_tree_on_one_thread_and_on_every_thread(estima
         np.testing.assert_array_equal(getattr(serial.tree_, name), getattr(threaded.tree_, name))
 
 
-def test_more_categories_than_bins_is_refused_with_the_way_out():
+def _wide_data(seed, n, n_categories, n_classes=2, regression=False):
+    """``_data`` with column 0 holding ``n_categories`` codes (more than 255: uint16 codes) and
+    missing values."""
+    X, _ = _data(seed, n)
+    rng = np.random.default_rng(seed + 100)
+    codes = rng.integers(0, n_categories, n)
+    X[:, 0] = codes
+    X[rng.random(n) < 0.03, 0] = np.nan
+    signal = rng.normal(size=n_categories)[codes] + X[:, 1] / 30 + 0.5 * rng.normal(size=n)
+    if regression:
+        return X, np.round(signal * 8) / 8  # sums of multiples of 1/8: exact in any order
+    cuts = np.quantile(signal, np.linspace(0, 1, n_classes + 1)[1:-1])
+    return X, np.searchsorted(cuts, signal)
+
+
+def test_more_categories_than_max_bins_get_a_bin_each():
+    X, y = _data(7, 2_000)  # 150 categories, numeric features of 60 values
+    kw = dict(max_bins=100, categorical_features=[0, 2], random_state=0)
+    _assert_same_tree(
+        DecisionTree(**kw).fit(X, y), DecisionTree(splitter="hist", **kw).fit(X, y), X
+    )
+
+
+@pytest.mark.parametrize("params", [{}, {"max_depth": 7, "n_classes": 3}, {"max_leaf_nodes": 60}])
+@pytest.mark.parametrize("n", [5_000, 60_000])  # 60,000 x 5: the threaded build
+def test_a_thousand_categories_give_the_exact_tree(params, n):
+    params = dict(params)
+    X, y = _wide_data(8, n, 1_000, n_classes=params.pop("n_classes", 2))
+    kw = dict(categorical_features=[0, 2], random_state=0, **params)
+    exact = DecisionTree(**kw).fit(X, y)
+    hist = DecisionTree(splitter="hist", **kw).fit(X, y)
+    _assert_same_tree(exact, hist, X)
+    assert hist.tree_.categorical_n_codes == int(np.nanmax(X[:, 0])) + 1
+
+
+def test_a_regressor_with_a_thousand_categories_gives_the_exact_tree():
+    X, y = _wide_data(9, 20_000, 1_000, regression=True)
+    kw = dict(categorical_features=[0, 2], max_depth=10, random_state=0)
+    exact = DecisionTreeRegressor(**kw).fit(X, y)
+    hist = DecisionTreeRegressor(splitter="hist", **kw).fit(X, y)
+    _assert_same_tree(exact, hist, X)
+
+
+def test_wide_categorical_features_are_binned_by_their_codes():
+    from tree._binning import bin_features, category_bins, fit_bin_edges
+
+    X, _ = _wide_data(10, 3_000, 700)
+    is_categorical = np.array([True, False, True, False, False])
+    bin_code = category_bins(X, is_categorical, 255)
+    edges, n_edges = fit_bin_edges(X, 255, None, None, bin_code=bin_code)
+    n_bins = bin_code.shape[1] - 1
+    codes = bin_features(X, edges, n_edges, n_bins)
+    assert codes.dtype == np.uint16 and n_bins == np.unique(X[~np.isnan(X[:, 0]), 0]).size
+    present = ~np.isnan(X[:, 0])
+    # bin b of a categorical feature holds its code bin_code[f, b]; missing values the last bin
+    np.testing.assert_array_equal(bin_code[0, codes[present, 0]], X[present, 0])
+    assert np.all(codes[~present, 0] == n_bins)
+    # the numeric features are binned as with max_bins alone
+    narrow_edges, narrow_n = fit_bin_edges(X[:, 1:2], 255, None, None)
+    np.testing.assert_array_equal(
+        codes[:, 1], bin_features(X[:, 1:2], narrow_edges, narrow_n, 255)[:, 0]
+    )
+
+
+def test_more_categories_than_the_histograms_hold_are_refused_with_the_way_out(monkeypatch):
+    import tree._binning
+
+    monkeypatch.setattr(tree._binning, "MAX_CATEGORY_BINS", 120)
     X, y = _data(7, 2_000)
-    with pytest.raises(ValueError, match="feature 0 has 150 categories, more than max_bins=100"):
-        DecisionTree(splitter="hist", max_bins=100, categorical_features=[0]).fit(X, y)
+    with pytest.raises(ValueError, match="feature 0 has 150 categories, more than 120.*'best'"):
+        DecisionTree(splitter="hist", categorical_features=[0]).fit(X, y)
     # the exact splitter takes any number of categories
-    DecisionTree(max_bins=100, categorical_features=[0], max_depth=2).fit(X, y)
+    DecisionTree(categorical_features=[0], max_depth=2).fit(X, y)
 
 
 def test_a_hist_categorical_tree_round_trips_through_save_and_load(tmp_path):
