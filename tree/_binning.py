@@ -69,30 +69,24 @@ def category_bins(X32, is_categorical, max_bins):
     for f in np.flatnonzero(is_categorical):
         column = np.asarray(X32[:, f], dtype=np.float32)
         present[f] = np.flatnonzero(np.bincount(column[~np.isnan(column)].astype(np.int64)))
-    return category_table(present, X32.shape[1], max_bins, MAX_CATEGORY_BINS)
+    limit_reason = (
+        f"{MAX_CATEGORY_BINS:,}, the most splitter='hist' gives a bin each. Merge the rare "
+        "categories, or fit with splitter='best' (any number of categories)."
+    )
+    return category_table(present, X32.shape[1], max_bins, MAX_CATEGORY_BINS, limit_reason)
 
 
-def category_table(present, n_features, max_bins, max_categories=None):
+def category_table(present, n_features, max_bins, max_categories, limit_reason):
     """The ``bin_code`` table of ``category_bins`` from each categorical feature's distinct
     codes (``present``: feature -> increasing int64 codes), at most ``max_categories`` of them
-    per feature (default ``max_bins``)."""
-    limit = max_bins if max_categories is None else max_categories
+    per feature; ``limit_reason`` ends the error message beyond (what the limit is, the way out)."""
     largest = max((codes.size for codes in present.values()), default=0)
-    bin_code = np.full((n_features, max(max_bins, min(largest, limit)) + 1), -1, dtype=np.int64)
+    n_bins = max(max_bins, min(largest, max_categories))
+    bin_code = np.full((n_features, n_bins + 1), -1, dtype=np.int64)
     for f, codes in present.items():
-        if codes.size > limit:
-            if max_categories is None:
-                way_out = (
-                    f"max_bins={max_bins}: a Dask fit gives each category one of max_bins "
-                    "bins. Merge the rare categories, or raise max_bins (at most 255)."
-                )
-            else:
-                way_out = (
-                    f"{limit:,}, the most splitter='hist' bins. Merge the rare categories, "
-                    "or fit with splitter='best' (any number of categories)."
-                )
+        if codes.size > max_categories:
             raise ValueError(
-                f"categorical feature {f} has {codes.size} categories, more than {way_out}"
+                f"categorical feature {f} has {codes.size} categories, more than {limit_reason}"
             )
         bin_code[f, : codes.size] = codes
     return bin_code

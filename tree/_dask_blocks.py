@@ -20,7 +20,11 @@ def merge_categories(block_categories, categorical, max_bins):
     for f in np.flatnonzero(categorical):
         parts = [b[int(f)] for b in block_categories]
         present[f] = np.unique(np.concatenate(parts)) if parts else np.empty(0, np.int64)
-    bin_code = category_table(present, categorical.shape[0], max_bins)
+    limit_reason = (
+        f"max_bins={max_bins}: a Dask fit gives each category one of max_bins bins. Merge the "
+        "rare categories, or raise max_bins (at most 255)."
+    )
+    bin_code = category_table(present, categorical.shape[0], max_bins, max_bins, limit_reason)
     return bin_code, int(bin_code.max(initial=0))  # -1 pads: 0 when no feature has a code
 
 
