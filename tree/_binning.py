@@ -162,14 +162,17 @@ def bin_features(X32, edges, n_edges, missing_bin, n_threads=1):
     width = min(edges.shape[1], SEARCH_WIDTH - 1)
     padded = np.full((d, SEARCH_WIDTH), np.inf)
     padded[:, :width] = np.where(np.arange(width) < n_edges[:, None], edges[:, :width], np.inf)
-    padded[wide] = np.inf  # binned below, by a search of their own length
+    padded[wide] = np.inf  # binned by bin_wide_rows
     codes = np.empty((n, d), dtype=np.uint8 if missing_bin <= 255 else np.uint16)
     starts = range(0, n, BIN_BLOCK_ROWS)
     ends = [min(start + BIN_BLOCK_ROWS, n) for start in starts]
     missing_bin = np.int64(missing_bin)
 
     def bin_block(bounds):
-        bin_rows(X32, padded, missing_bin, codes, np.int64(bounds[0]), np.int64(bounds[1]))
+        start, end = np.int64(bounds[0]), np.int64(bounds[1])
+        bin_rows(X32, padded, missing_bin, codes, start, end)
+        for f in wide:
+            bin_wide_rows(X32, f, edges[f, : n_edges[f]], missing_bin, codes, start, end)
 
     if n_threads > 1 and n > BIN_BLOCK_ROWS:
         with ThreadPoolExecutor(max_workers=n_threads) as pool:
@@ -177,11 +180,6 @@ def bin_features(X32, edges, n_edges, missing_bin, n_threads=1):
     else:
         for bounds in zip(starts, ends):
             bin_block(bounds)
-    for f in wide:
-        column = np.asarray(X32[:, f], dtype=np.float32)
-        feature_codes = np.searchsorted(edges[f, : n_edges[f]], column, side="left")
-        feature_codes[np.isnan(column)] = missing_bin
-        codes[:, f] = feature_codes
     return codes
 
 
@@ -229,3 +227,24 @@ def bin_rows(X32, padded_edges, missing_bin, codes, start, end):
                 base += half * (edges_f[base + half - 1] < x)
                 length -= half
             codes[row, f] = missing_bin if np.isnan(x) else base + (edges_f[base] < x)
+
+
+@borrowing_entry
+def bin_wide_rows(X32, f, edges_f, missing_bin, codes, start, end):
+    """``bin_rows`` for one feature of more than ``SEARCH_WIDTH - 1`` edges (a categorical
+    feature with more categories than ``max_bins``): a binary search of its own length."""
+    n_e = edges_f.shape[0]
+    for row in range(start, end):
+        x = np.float64(np.float32(X32[row, f]))
+        if np.isnan(x):
+            codes[row, f] = missing_bin
+            continue
+        lo = 0
+        hi = n_e
+        while lo < hi:  # the number of edges below x
+            mid = (lo + hi) >> 1
+            if edges_f[mid] < x:
+                lo = mid + 1
+            else:
+                hi = mid
+        codes[row, f] = lo

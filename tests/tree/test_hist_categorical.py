@@ -162,10 +162,11 @@ def test_a_regressor_with_a_thousand_categories_gives_the_exact_tree():
     _assert_same_tree(exact, hist, X)
 
 
-def test_wide_categorical_features_are_binned_by_their_codes():
+@pytest.mark.parametrize("n_categories", [256, 257, 700])  # 256: 255 edges, a missing bin past
+def test_wide_categorical_features_are_binned_by_their_codes(n_categories):
     from tree._binning import bin_features, category_bins, fit_bin_edges
 
-    X, _ = _wide_data(10, 3_000, 700)
+    X, _ = _wide_data(10, 5_000, n_categories)
     is_categorical = np.array([True, False, True, False, False])
     bin_code = category_bins(X, is_categorical, 255)
     edges, n_edges = fit_bin_edges(X, 255, None, None, bin_code=bin_code)
