@@ -153,8 +153,8 @@ SEARCH_WIDTH = 256  # edges padded with inf to this many, so every search takes 
 
 def bin_features(X32, edges, n_edges, missing_bin, n_threads=1):
     """The codes of ``X32`` (n_samples, n_features): uint8 of the same shape (uint16 when
-    ``missing_bin`` exceeds 255), a sample's codes side by side (one cache line holds them
-    all), row blocks binned on ``n_threads`` threads."""
+    ``missing_bin`` exceeds 255), a sample's codes side by side (one or two cache lines),
+    row blocks binned on ``n_threads`` threads."""
     n, d = X32.shape
     wide = np.flatnonzero(n_edges >= SEARCH_WIDTH)  # categorical features only
     if wide.size and missing_bin <= np.iinfo(np.uint8).max:

@@ -21,8 +21,9 @@ def merge_categories(block_categories, categorical, max_bins):
         parts = [b[int(f)] for b in block_categories]
         present[f] = np.unique(np.concatenate(parts)) if parts else np.empty(0, np.int64)
     limit_reason = (
-        f"max_bins={max_bins}: a Dask fit gives each category one of max_bins bins. Merge the "
-        "rare categories, or raise max_bins (at most 255)."
+        f"max_bins={max_bins}: a Dask fit gives each category one of max_bins bins (at most "
+        "255). Merge the rare categories, or fit in one process, where splitter='hist' takes "
+        "up to 65,535 categories."
     )
     bin_code = category_table(present, categorical.shape[0], max_bins, max_bins, limit_reason)
     return bin_code, int(bin_code.max(initial=0))  # -1 pads: 0 when no feature has a code
