@@ -80,16 +80,22 @@ def category_table(present, n_features, max_bins, max_categories, limit_reason):
     """The ``bin_code`` table of ``category_bins`` from each categorical feature's distinct
     codes (``present``: feature -> increasing int64 codes), at most ``max_categories`` of them
     per feature; ``limit_reason`` ends the error message beyond (what the limit is, the way out)."""
-    largest = max((codes.size for codes in present.values()), default=0)
-    n_bins = max(max_bins, min(largest, max_categories))
-    bin_code = np.full((n_features, n_bins + 1), -1, dtype=np.int64)
     for f, codes in present.items():
         if codes.size > max_categories:
             raise ValueError(
                 f"categorical feature {f} has {codes.size} categories, more than {limit_reason}"
             )
+    largest = max((codes.size for codes in present.values()), default=0)
+    bin_code = np.full((n_features, max(max_bins, largest) + 1), -1, dtype=np.int64)
+    for f, codes in present.items():
         bin_code[f, : codes.size] = codes
     return bin_code
+
+
+def n_bins_of(max_bins, bin_code):
+    """The bins of every feature's histogram (the missing values' bin): ``max_bins``, or more
+    when ``bin_code`` (``category_bins``, or None) gives a feature more categories."""
+    return int(max_bins if bin_code is None else bin_code.shape[1] - 1)
 
 
 def fit_bin_edges(X32, max_bins, subsample, rng, n_threads=1, bin_code=None):
@@ -105,8 +111,7 @@ def fit_bin_edges(X32, max_bins, subsample, rng, n_threads=1, bin_code=None):
         # drawn by a Generator seeded from rng: 4 times faster than RandomState.choice
         sampler = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
         rows = np.sort(sampler.choice(n, size=subsample, replace=False, shuffle=False))
-    n_bins = max_bins if bin_code is None else max(max_bins, bin_code.shape[1] - 1)
-    edges = np.full((d, max(n_bins - 1, 1)), np.inf)
+    edges = np.full((d, max(n_bins_of(max_bins, bin_code) - 1, 1)), np.inf)
     n_edges = np.zeros(d, dtype=np.int64)
 
     sample = X32 if isinstance(rows, slice) else gather_rows(X32, rows, n_threads)
@@ -157,13 +162,14 @@ def bin_features(X32, edges, n_edges, missing_bin, n_threads=1):
     row blocks binned on ``n_threads`` threads."""
     n, d = X32.shape
     wide = np.flatnonzero(n_edges >= SEARCH_WIDTH)  # categorical features only
-    if wide.size and missing_bin <= np.iinfo(np.uint8).max:
+    code_dtype = np.uint8 if missing_bin <= np.iinfo(np.uint8).max else np.uint16
+    if wide.size and code_dtype == np.uint8:
         raise ValueError(f"features {wide.tolist()} have more bins than missing_bin={missing_bin}")
     width = min(edges.shape[1], SEARCH_WIDTH - 1)
     padded = np.full((d, SEARCH_WIDTH), np.inf)
     padded[:, :width] = np.where(np.arange(width) < n_edges[:, None], edges[:, :width], np.inf)
     padded[wide] = np.inf  # binned by bin_wide_rows
-    codes = np.empty((n, d), dtype=np.uint8 if missing_bin <= 255 else np.uint16)
+    codes = np.empty((n, d), dtype=code_dtype)
     starts = range(0, n, BIN_BLOCK_ROWS)
     ends = [min(start + BIN_BLOCK_ROWS, n) for start in starts]
     missing_bin = np.int64(missing_bin)

@@ -51,8 +51,7 @@ Categorical = namedtuple(
         "count",  # int64 (G,)
         "weight",  # float64 (G,)
         "stats",  # float64 (G, n_stats)
-        "key",  # float64 (G,): the sort key
-        "sorted_key",  # float64 (G,): the keys of ``order``, while sorting
+        "key",  # float64 (G,): the sort key of group ``order[i]`` at ``i``
         "sort_stack",  # int64 (128,): the ranges waiting to be sorted
         "order",  # int64 (G,): the non-rare groups, in search order
         "side",  # uint8 (G,): 1 when the group goes left in the chosen split
@@ -89,7 +88,6 @@ def make_categorical(
         weight=np.zeros(n_groups, dtype=np.float64),
         stats=np.zeros((n_groups, n_stats), dtype=np.float64),
         key=np.zeros(n_groups, dtype=np.float64),
-        sorted_key=np.zeros(n_groups, dtype=np.float64),
         sort_stack=np.zeros(128, dtype=np.int64),
         order=np.zeros(n_groups, dtype=np.int64),
         side=np.zeros(n_groups, dtype=np.uint8),
@@ -212,18 +210,16 @@ def _quicksort(cat, keys, order, k):
 
 @borrowing_kernel
 def sort_groups(cat, k):
-    """Sort ``cat.order[:k]`` by (key, code), in place: a quicksort of the keys copied beside
-    the groups (``cat.sorted_key``), so that comparisons read contiguous memory."""
-    keys = cat.sorted_key
-    for i in range(k):
-        keys[i] = cat.key[cat.order[i]]
-    _quicksort(cat, keys, cat.order, k)
+    """Sort ``cat.order[:k]`` and its keys ``cat.key[:k]`` by (key, code), in place: a
+    quicksort whose comparisons read the keys side by side, not through the groups."""
+    _quicksort(cat, cat.key, cat.order, k)
 
 
 @borrowing_kernel
 def principal_keys(cat, k, n_classes):
     """Each group's class-probability vector projected on the first principal component of
-    the groups' vectors (weighted), into ``cat.key`` (Coppersmith, Hong and Hosking 1999)."""
+    the groups' vectors (weighted), into ``cat.key`` beside ``cat.order`` (Coppersmith, Hong
+    and Hosking 1999)."""
     mean = cat.vec2
     for c in range(n_classes):
         mean[c] = 0.0
@@ -278,7 +274,7 @@ def principal_keys(cat, k, n_classes):
         s = 0.0
         for c in range(n_classes):
             s += sign * vec[c] * cat.stats[g, c] / cat.weight[g]
-        cat.key[g] = s
+        cat.key[i] = s
 
 
 # -- evaluating a partition ----------------------------------------------------------------
@@ -412,7 +408,7 @@ def search_groups(criterion, rules, cat, n_groups, n_node, totals, w_node):
         stat = 0 if criterion.code == MSE else 1
         for i in range(k):
             g = cat.order[i]
-            cat.key[g] = cat.stats[g, stat] / cat.weight[g]
+            cat.key[i] = cat.stats[g, stat] / cat.weight[g]
     else:
         principal_keys(cat, k, n_classes)
     sort_groups(cat, k)

@@ -13,7 +13,13 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
-from tree._binning import DEFAULT_SUBSAMPLE, bin_features, category_bins, fit_bin_edges
+from tree._binning import (
+    DEFAULT_SUBSAMPLE,
+    bin_features,
+    category_bins,
+    fit_bin_edges,
+    n_bins_of,
+)
 from tree._builder import build_best_first, build_depth_first, new_nodes
 from tree._bundles import UNIT, Criterion, Presorted, Root, Rules, make_workspace
 from tree._categorical_fit import categorical_bundles, keep_bitsets
@@ -169,8 +175,7 @@ def _build_hist(estimator, X32, codes, targets, criterion, rules, seed, n_values
         X32, max_bins, DEFAULT_SUBSAMPLE, np.random.RandomState(int(seed[1])), n_threads,
         bin_code,
     )  # fmt: skip
-    # more bins than max_bins when a categorical feature has more categories (tree._binning)
-    n_bins = int(max_bins if bin_code is None else bin_code.shape[1] - 1)
+    n_bins = n_bins_of(max_bins, bin_code)
     if n_threads > 1:
         release_freed_memory()  # the sampled rows', before the codes are allocated
     data = HistData(
