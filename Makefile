@@ -34,6 +34,7 @@ chromium:
 
 test: $(VENV)/.installed-test chromium
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 	$(PY) -m pytest benchmarks --benchmark-disable -q -p no:cacheprovider -o testpaths=benchmarks
 
